@@ -1,0 +1,64 @@
+"""Assemble a ready assistant for a data directory: knowledge base → index → retriever →
+chat model. The one place that decides which implementations the defaults are."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from assistant.chat import ChatModel
+from assistant.core import Assistant, AssistantConfig
+from assistant.transformers_backend import TransformersChatModel, model_spec_for
+from knowledge.base import KnowledgeBase
+from knowledge.paths import DataPaths
+from retrieval.dense import DenseRetriever
+from retrieval.embedders import load_default_embedder
+from retrieval.index import ProgressCallback
+from retrieval.store import open_index
+from retrieval.types import Embedder, Retriever
+
+logger = logging.getLogger(__name__)
+
+
+def _paths(data_dir: Path | DataPaths) -> DataPaths:
+    return data_dir if isinstance(data_dir, DataPaths) else DataPaths(Path(data_dir))
+
+
+def build_retriever(data_dir: Path | DataPaths, embedder: Embedder | None = None,
+                    progress: ProgressCallback | None = None) -> Retriever:
+    paths = _paths(data_dir).ensure()
+    embedder = embedder or load_default_embedder()
+    index = open_index(paths, KnowledgeBase(paths).passages(), embedder, progress)
+    return DenseRetriever(index, embedder)
+
+
+def build_chat_model(data_dir: Path | DataPaths, model_id: str | None = None,
+                     quantization: str = "none") -> TransformersChatModel:
+    paths = _paths(data_dir).ensure()
+    return TransformersChatModel(model_spec_for(model_id, quantization), paths.models_dir)
+
+
+def default_red_flag_checker():
+    """The triage engine's red-flag check for chat turns."""
+    import importlib.util
+
+    if importlib.util.find_spec("assistant.triage") is None:  # TODO(lead): remove once merged
+        return None
+    from assistant.triage import red_flags_for_question
+
+    return red_flags_for_question
+
+
+def build_assistant(data_dir: Path | DataPaths, model_id: str | None = None,
+                    quantization: str = "none", config: AssistantConfig | None = None,
+                    progress: ProgressCallback | None = None,
+                    chat_model: ChatModel | None = None,
+                    retriever: Retriever | None = None) -> Assistant:
+    """The default assistant: MiniLM dense retrieval over the data directory's knowledge base
+    and SmolLM2 (or ``model_id``). Weights load lazily on the first answer."""
+    return Assistant(
+        chat_model or build_chat_model(data_dir, model_id, quantization),
+        retriever or build_retriever(data_dir, progress=progress),
+        config or AssistantConfig(),
+        red_flag_checker=default_red_flag_checker(),
+    )

@@ -1,0 +1,164 @@
+"""Pure scoring functions: each takes plain values for one case (or a list of cases) and
+returns numbers. No models, files or randomness here (confidence intervals: ``bootstrap``;
+support decisions: ``support``; ALCE citation scoring: ``citations``).
+
+Retrieval metrics use binary relevance against the gold passage ids. Triage levels are ordered
+from most to least urgent, so "under-triage" means the prediction was *less* urgent than gold.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+# Most urgent first. The five-level scale of assistant.triage and the three-level scale of
+# symptom-checker vignettes (emergent / non-emergent / self-care, Semigran et al. 2015).
+FIVE_LEVELS = ("emergency", "urgent", "soon", "routine", "self-care")
+THREE_LEVELS = ("em", "ne", "sc")
+FIVE_TO_THREE = {"emergency": "em", "urgent": "ne", "soon": "ne", "routine": "ne",
+                 "self-care": "sc"}
+
+
+def hit_at_k(retrieved_ids: Sequence[str], gold_ids: Sequence[str], k: int) -> float:
+    """1.0 when any gold passage is among the first ``k`` retrieved, else 0.0."""
+    if k <= 0:
+        raise ValueError(f"k must be > 0, got {k}")
+    gold = set(gold_ids)
+    return 1.0 if any(pid in gold for pid in retrieved_ids[:k]) else 0.0
+
+
+def reciprocal_rank(retrieved_ids: Sequence[str], gold_ids: Sequence[str]) -> float:
+    """1 / rank of the first gold passage retrieved (0.0 when none is)."""
+    gold = set(gold_ids)
+    for rank, pid in enumerate(retrieved_ids, 1):
+        if pid in gold:
+            return 1.0 / rank
+    return 0.0
+
+
+def ndcg_at_k(retrieved_ids: Sequence[str], gold_ids: Sequence[str], k: int = 10) -> float:
+    """Binary-relevance nDCG@k: DCG of the ranking over the DCG of a perfect one.
+
+    DCG = sum over gold hits at rank r <= k of 1 / log2(r + 1); the ideal ranking puts
+    min(len(gold), k) gold passages first. Duplicate retrieved ids count once.
+    """
+    if k <= 0:
+        raise ValueError(f"k must be > 0, got {k}")
+    gold = set(gold_ids)
+    if not gold:
+        raise ValueError("ndcg_at_k needs at least one gold passage id")
+    seen: set[str] = set()
+    dcg = 0.0
+    for rank, pid in enumerate(retrieved_ids[:k], 1):
+        if pid in gold and pid not in seen:
+            dcg += 1.0 / math.log2(rank + 1)
+        seen.add(pid)
+    ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(len(gold), k) + 1))
+    return dcg / ideal
+
+
+def rubric_score(met: Sequence[bool], points: Sequence[float]) -> float:
+    """HealthBench-style rubric score for one answer.
+
+    Each criterion carries points: positive for a must-have fact, negative for a must-not
+    statement. Score = (sum of points of the criteria met) / (sum of the positive points),
+    clipped to [0, 1], so stating a must-not costs as much as missing a must-have.
+    """
+    if len(met) != len(points):
+        raise ValueError(f"met and points must have the same length, got {len(met)} and {len(points)}")
+    possible = sum(p for p in points if p > 0)
+    if possible <= 0:
+        raise ValueError("rubric needs at least one criterion with positive points")
+    earned = sum(p for m, p in zip(met, points) if m)
+    return min(1.0, max(0.0, earned / possible))
+
+
+def precision_recall(predicted: Sequence[bool], actual: Sequence[bool]) -> tuple[float, float]:
+    """Precision and recall of a yes/no decision (e.g. abstained vs out of scope).
+
+    An empty denominator gives NaN rather than a flattering 1.0 or an unfair 0.0.
+    """
+    if len(predicted) != len(actual):
+        raise ValueError(f"predicted and actual must have the same length, got "
+                         f"{len(predicted)} and {len(actual)}")
+    true_pos = sum(1 for p, a in zip(predicted, actual) if p and a)
+    pred_pos = sum(1 for p in predicted if p)
+    real_pos = sum(1 for a in actual if a)
+    precision = true_pos / pred_pos if pred_pos else math.nan
+    recall = true_pos / real_pos if real_pos else math.nan
+    return precision, recall
+
+
+def normalise_urgency(level: str) -> str:
+    """Map a gold or predicted urgency to its canonical spelling (five levels or em/ne/sc).
+
+    Accepts the spellings seen in vignette sets ("Emergent", "non-emergent", "self care").
+    """
+    value = str(level).strip().lower().replace("_", "-").replace(" ", "-")
+    aliases = {"emergent": "em", "emergency-care": "em", "non-emergent": "ne",
+               "nonemergent": "ne", "non-emergency": "ne", "self-care": "self-care",
+               "selfcare": "self-care", "sc": "sc", "em": "em", "ne": "ne"}
+    value = aliases.get(value, value)
+    if value in FIVE_LEVELS or value in THREE_LEVELS:
+        return value
+    raise ValueError(f"urgency level must be one of {', '.join(FIVE_LEVELS + THREE_LEVELS)}, "
+                     f"got {level!r}")
+
+
+def to_three_levels(level: str) -> str:
+    level = normalise_urgency(level)
+    return FIVE_TO_THREE.get(level, level)
+
+
+def triage_outcome(gold: str, predicted: str) -> str:
+    """``correct``, ``under`` (predicted less urgent than gold) or ``over`` (more urgent).
+
+    Both levels must be on the same scale; compare five-level against em/ne/sc by mapping
+    with ``to_three_levels`` first.
+    """
+    gold, predicted = normalise_urgency(gold), normalise_urgency(predicted)
+    scale = FIVE_LEVELS if gold in FIVE_LEVELS else THREE_LEVELS
+    if predicted not in scale:
+        raise ValueError(f"gold {gold!r} and predicted {predicted!r} are on different scales; "
+                         "map both with to_three_levels")
+    gold_rank, predicted_rank = scale.index(gold), scale.index(predicted)
+    if predicted_rank == gold_rank:
+        return "correct"
+    return "under" if predicted_rank > gold_rank else "over"
+
+
+def confusion_matrix(gold: Sequence[str], predicted: Sequence[str],
+                     labels: Sequence[str]) -> list[list[int]]:
+    """Counts with rows = gold label and columns = predicted label, in ``labels`` order.
+
+    A label outside ``labels`` (e.g. an unparsed prediction) needs its own entry in
+    ``labels``; otherwise it is an error rather than a silently dropped case.
+    """
+    if len(gold) != len(predicted):
+        raise ValueError(f"gold and predicted must have the same length, got {len(gold)} and {len(predicted)}")
+    index = {label: i for i, label in enumerate(labels)}
+    matrix = [[0] * len(labels) for _ in labels]
+    for g, p in zip(gold, predicted):
+        for value in (g, p):
+            if value not in index:
+                raise ValueError(f"label {value!r} is not in labels {list(labels)}")
+        matrix[index[g]][index[p]] += 1
+    return matrix
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0–100) with linear interpolation (numpy's default); NaN if empty."""
+    if not 0 <= q <= 100:
+        raise ValueError(f"q must be 0–100, got {q}")
+    if len(values) == 0:
+        return math.nan
+    return float(np.percentile(np.asarray(values, dtype=float), q))
+
+
+def tokens_per_second(output_tokens: Sequence[float], generate_seconds: Sequence[float]) -> float:
+    """Total tokens over total generation time (not the mean of per-case rates, which
+    over-weights short answers)."""
+    seconds = float(sum(generate_seconds))
+    return float(sum(output_tokens)) / seconds if seconds > 0 else math.nan

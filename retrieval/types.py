@@ -1,0 +1,39 @@
+"""The retrieval roles as small Protocols, and the scored result record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from knowledge.passage import Passage
+
+
+@dataclass(frozen=True)
+class ScoredPassage:
+    """A passage with the score the retriever gave it (higher is better) and its rank (1-based)."""
+
+    passage: Passage
+    score: float
+    rank: int
+
+
+class Embedder(Protocol):
+    """Turns texts into vectors."""
+
+    model_id: str
+    dimension: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Return a float32 array of shape (len(texts), dimension), each row L2-normalised."""
+        ...
+
+
+class Retriever(Protocol):
+    """Finds the passages that best answer a query."""
+
+    def search(self, query: str, top_k: int = 5, filters: dict | None = None) -> list[ScoredPassage]:
+        """Return at most ``top_k`` passages, best first; ``filters`` maps a passage field
+        (publisher, topic, region, doc_id) to the value or list of values it must have."""
+        ...

@@ -1,0 +1,68 @@
+"""`ruiyi ask`: one question, a cited answer, the sources and timings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.panel import Panel
+
+from ui.common import (DataDirOption, IndexProgress, console, print_json, resolve_data_dir,
+                       setup_logging, user_errors)
+
+DISCLAIMER = "Ruiyi supports, and does not replace, clinical judgement."
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ask")(ask)
+
+
+@user_errors
+def ask(
+    question: str = typer.Argument(..., help="The clinical question, in quotes."),
+    json_output: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    model: str = typer.Option(None, "--model", help="A Hugging Face model id or local path "
+                              "(default: the offline SmolLM2-135M-Instruct)."),
+    quantization: str = typer.Option("none", "--quantization", help="none | nf4 | int8"),
+    top_k: int = typer.Option(4, "--top-k", help="How many passages to retrieve."),
+    data_dir: Path = DataDirOption,
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log timings and counts."),
+) -> None:
+    """Answer a GP question from the guideline passages, with numbered citations."""
+    from assistant.core import AssistantConfig
+    from assistant.factory import build_assistant
+    from retrieval.query import check_query
+
+    setup_logging(verbose)
+    check_query(question)  # fail fast, before any model or index loads
+    progress = IndexProgress("Building the guideline index (first use)", enabled=not json_output)
+    assistant = build_assistant(resolve_data_dir(data_dir), model, quantization,
+                                AssistantConfig(top_k=top_k), progress=progress)
+    answer = assistant.answer(question)
+    if json_output:
+        print_json(answer.to_dict())
+        return
+    print_answer(answer)
+
+
+def print_answer(answer) -> None:
+    for flag in answer.red_flags:
+        console.print(Panel(f"[bold]{escape(flag.get('title', ''))}[/] — {escape(flag.get('action', ''))}\n"
+                            f"[dim]Source: {escape(flag.get('source', ''))}[/]",
+                            title=f"RED FLAG: {escape(str(flag.get('level', '')).upper())}",
+                            border_style="red"))
+    style = "yellow" if answer.abstained or answer.error else "green"
+    console.print(Panel(escape(answer.text), title="Answer", border_style=style))
+    heading = "Nearest passages" if answer.abstained else "Sources"
+    console.print(f"[bold]{heading}[/]")
+    cited = {c.n for c in answer.citations}
+    for n, scored in enumerate(answer.passages, 1):
+        passage = scored.passage
+        mark = "*" if n in cited else " "
+        console.print(f" {mark}[{n}] {escape(passage.source.label())} — {escape(passage.section)} "
+                      f"(score {scored.score:.2f})\n      {escape(passage.source.url)}",
+                      highlight=False)
+    timings = ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items())
+    console.print(f"[dim]Model: {escape(answer.model_id)} · {timings}[/]", highlight=False)
+    console.print(f"[dim]{DISCLAIMER}[/]")

@@ -51,9 +51,9 @@ _RELATIVES = [
 # A relative is often the patient ("my dad has had chest pain since this morning"). A family
 # modifier is ignored when the target's sentence places it in the present or the last days.
 _RECENT_WORDS = re.compile(
-    r"\b(today|tonight|this (morning|afternoon|evening)|now|right now|currently|yesterday|"
-    r"last night|hours?|minutes?|mins?|since|at the moment|just now|suddenly|is|isn't|can't|"
-    r"he's|she's|keeps?)\b",
+    r"\b(today|tonight|this (morning|afternoon|evening|week)|all (morning|day|night)|now|"
+    r"currently|yesterday|last (night|week)|hours?|minutes?|mins?|at the moment|suddenly|"
+    r"he's|she's|keeps?|since (this|yesterday|last))\b",
     re.IGNORECASE,
 )
 
@@ -273,24 +273,24 @@ def _default_rules_path() -> str:
     return str(path)
 
 
-_SENTENCE_END = {".", "!", ";", "\n", "\n\n"}
+_SENTENCE_END = frozenset({".", "!", ";"})
 
 
 def _split_sentences(doc):
-    """Split at . ! ; ? and line breaks, but not after a "?" glued to a word ("?PE")."""
+    """Split after . ! ; and line breaks, and after a "?" followed by a space, but not after
+    a "?" glued to the next word ("?PE", "?chest pain"), which marks uncertainty instead."""
     for index, token in enumerate(doc):
         if index == 0:
             token.is_sent_start = True
             continue
         previous = doc[index - 1]
-        text = previous.text
-        ends = (text in _SENTENCE_END or text.strip() == "" and "\n" in text
-                or (text == "?" and previous.whitespace_ != "")
-                or (text == "?" and index >= 2 and doc[index - 2].whitespace_ == ""
-                    and not doc[index - 2].is_punct))
-        if "\n" in previous.whitespace_ if hasattr(previous, "whitespace_") else False:
-            ends = True
-        token.is_sent_start = bool(ends) and not token.is_punct
+        ends = (
+            previous.text in _SENTENCE_END
+            or (previous.text == "?" and previous.whitespace_ != "")
+            or "\n" in previous.text and previous.is_space
+            or "\n" in previous.whitespace_
+        )
+        token.is_sent_start = bool(ends) and not (token.is_punct and token.text != "?")
     return doc
 
 
@@ -330,6 +330,9 @@ def _lay_rules(rule_class) -> list:
         R("could it be", "POSSIBLE_EXISTENCE",
           pattern=[lower_in("could", "can", "might", "may"), lower_in("it", "this", "that"),
                    {"LOWER": "be"}], direction="FORWARD", max_scope=6),
+        R("is it", "POSSIBLE_EXISTENCE",
+          pattern=[lower_in("is", "was"), lower_in("it", "this", "that"),
+                   {"LOWER": {"IN": ["a", "an"]}, "OP": "?"}], direction="FORWARD", max_scope=4),
         R("worried it is", "POSSIBLE_EXISTENCE",
           pattern=[lower_in("worried", "scared", "afraid", "concerned", "wonder", "wondering"),
                    lower_in("it", "it's", "that", "this", "he", "she", "about", "if"),
@@ -347,8 +350,7 @@ def _lay_rules(rule_class) -> list:
           direction="FORWARD", max_scope=8),
         R("risk of", "HYPOTHETICAL",
           pattern=[lower_in("risk", "risks", "chance", "chances", "prevent", "preventing",
-                            "prevention", "avoid", "avoiding", "screening", "vaccine",
-                            "vaccination", "jab", "immunisation")],
+                            "prevention", "screening")],
           direction="FORWARD", max_scope=5),
         R("advice", "HYPOTHETICAL", pattern=[lower_in("advice", "information", "leaflet"),
                                              lower_in("about", "on", "for", "regarding")],
@@ -361,14 +363,14 @@ def _lay_rules(rule_class) -> list:
           direction="FORWARD", max_scope=8),
         # --- history ----------------------------------------------------------------------
         R("in 2019", "HISTORICAL",
-          pattern=[lower_in("in", "since", "back", "during"),
+          pattern=[lower_in("in", "back", "during"),
                    {"TEXT": {"REGEX": r"^(19[5-9]\d|20[0-2]\d)$"}}],
           direction="BIDIRECTIONAL", max_scope=6),
         R("years ago", "HISTORICAL",
-          pattern=[{"LIKE_NUM": True, "OP": "?"}, lower_in("years", "year", "yrs", "months",
-                                                           "decade", "decades"),
+          pattern=[{"LIKE_NUM": True, "OP": "?"}, lower_in("years", "year", "yrs", "decade",
+                                                           "decades"),
                    lower_in("ago", "back", "previously")],
-          direction="BIDIRECTIONAL", max_scope=6),
+          direction="BACKWARD", max_scope=6),
         R("last year", "HISTORICAL",
           pattern=[lower_in("last", "previous", "prior"), lower_in("year", "summer", "winter",
                                                                    "spring", "autumn", "decade")],
@@ -378,21 +380,13 @@ def _lay_rules(rule_class) -> list:
                                                                     "baby")],
           direction="BIDIRECTIONAL", max_scope=6),
         R("previous", "HISTORICAL",
-          pattern=[lower_in("previous", "previously", "prior", "past", "old", "pmh", "pmhx",
-                            "background", "hx")],
+          pattern=[lower_in("previous", "previously", "prior", "pmh", "pmhx", "background",
+                            "hx")],
           direction="FORWARD", max_scope=5),
         R("history of", "HISTORICAL",
           pattern=[lower_in("history"), lower_in("of")], direction="FORWARD", max_scope=6),
         R("used to", "HISTORICAL", pattern=[lower_in("used"), lower_in("to")],
           direction="FORWARD", max_scope=5),
-        R("in the past", "HISTORICAL",
-          pattern=[lower_in("in"), lower_in("the"), lower_in("past")], direction="BACKWARD",
-          max_scope=6),
-        R("repeat prescription", "HISTORICAL",
-          pattern=[lower_in("repeat", "review", "annual", "routine"),
-                   lower_in("prescription", "prescriptions", "medication", "meds", "check",
-                            "review", "bloods")],
-          direction="BACKWARD", max_scope=8),
         # --- family history ---------------------------------------------------------------
         R("family history", "FAMILY",
           pattern=[lower_in("family", "fh", "fhx"), lower_in("history", "hx", "of", "with"),

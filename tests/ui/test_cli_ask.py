@@ -1,0 +1,44 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from ui.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("question, fragment", [
+    ("   ", "empty"), ("x" * 4001, "limit is 4000"), ("chest\x07pain", "control characters"),
+])
+def test_bad_questions_exit_2_with_a_message_and_no_traceback(tmp_path, question, fragment):
+    result = runner.invoke(app, ["ask", question, "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert fragment in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_ask_json_end_to_end(real_assistant, real_data_dir):
+    result = runner.invoke(app, ["ask", "first-line antibiotic for sore throat, adult, FeverPAIN 4",
+                                 "--json", "--data-dir", str(real_data_dir)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) >= {"answer", "abstained", "citations", "passages", "model", "timings_ms"}
+    assert data["abstained"] is False and data["passages"]
+    assert "SmolLM2" in data["model"]
+    for citation in data["citations"]:
+        assert set(citation) >= {"n", "passage_id", "guideline_id", "section", "url"}
+        assert citation["url"].startswith("https://")
+    assert any(p["guideline_id"] == "sore-throat" for p in data["passages"])
+
+
+@pytest.mark.slow
+def test_a_corrupt_index_exits_2_with_the_fix(minilm, tmp_path):
+    from assistant.factory import build_retriever
+
+    home = tmp_path / "home"
+    build_retriever(home, embedder=minilm)
+    current = (home / "index" / "CURRENT").read_text().strip()
+    (home / "index" / "builds" / current / "index.faiss").write_bytes(b"garbage")
+    result = runner.invoke(app, ["ask", "sore throat antibiotics", "--data-dir", str(home)])
+    assert result.exit_code == 2 and "ruiyi kb rebuild" in result.output

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import logging
 import shutil
 import threading
@@ -66,12 +67,28 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def gguf_digest(gguf_path: Path, models_dir: Path) -> str:
+    """sha256 of the GGUF file, remembered per (path, size, mtime) so warm starts skip hashing."""
+    stat = gguf_path.stat()
+    key = f"{gguf_path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    memo_path = Path(models_dir) / "gguf-digests.json"
+    try:
+        memo = json.loads(memo_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        memo = {}
+    if key not in memo:
+        memo[key] = file_sha256(gguf_path)
+        Path(models_dir).mkdir(parents=True, exist_ok=True)
+        memo_path.write_text(json.dumps(memo, indent=1), encoding="utf-8")
+    return memo[key]
+
+
 def convert_gguf_once(spec: ModelSpec, models_dir: Path) -> Path:
     """Return a safetensors copy of the GGUF model, converting it the first time only."""
     gguf_path = Path(spec.path) / str(spec.gguf_file)
     if not gguf_path.exists():
         raise ChatModelError(f"GGUF file {gguf_path} not found for model {spec.model_id!r}")
-    target = Path(models_dir) / file_sha256(gguf_path)[:32]
+    target = Path(models_dir) / gguf_digest(gguf_path, models_dir)[:32]
     if (target / "config.json").exists() and (target / "model.safetensors").exists():
         return target
     from transformers import AutoModelForCausalLM, AutoTokenizer

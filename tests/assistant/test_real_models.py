@@ -40,3 +40,25 @@ def test_a_plainly_out_of_scope_question_is_abstained_on(real_assistant):
     answer = real_assistant.answer("What is the offside rule in football?")
     assert answer.abstained and answer.citations == []
     assert answer.passages  # the nearest passages are still shown
+
+
+@pytest.mark.parametrize("quantization", ["nf4", "int8"])
+def test_bitsandbytes_quantization_loads_smaller_and_generates(real_assistant, real_data_dir,
+                                                               quantization):
+    from assistant.transformers_backend import model_spec_for
+
+    def weight_bytes(model):
+        return sum(p.numel() * p.element_size() for p in model._model.parameters())
+
+    quantized = TransformersChatModel(model_spec_for(None, quantization),
+                                      real_data_dir / "models").load()
+    assert quantized.quantization == quantization
+    assert weight_bytes(quantized) < 0.5 * weight_bytes(real_assistant.chat_model)
+    assert quantized.generate(MESSAGES, max_new_tokens=6).strip()
+
+
+def test_an_unknown_quantization_is_refused_with_the_choices():
+    from assistant.transformers_backend import model_spec_for
+
+    with pytest.raises(ValueError, match="none, nf4, int8"):
+        model_spec_for(None, "fp3")

@@ -90,7 +90,7 @@ class Assistant:
                         passages=passages, model_id=self.chat_model.model_id, timings_ms=timings,
                         red_flags=red_flags, prompt_version=PROMPT_VERSION)
 
-        best = passages[0].score if passages else float("-inf")
+        best = max((sp.evidence_score for sp in passages), default=float("-inf"))
         if best < self.config.abstain_below:
             answer.abstained = True
             answer.text = ABSTENTION_MESSAGE
@@ -104,7 +104,8 @@ class Assistant:
         pieces: list[str] = []
         t = time.perf_counter()
         try:
-            # Weights load lazily; time the load apart so first_token means generation.
+            # Weights load lazily, once per process: time the load apart, and leave it out of
+            # first_token so that it means question-to-first-token in a running app.
             load = getattr(self.chat_model, "load", None)
             if load is not None:
                 load()
@@ -112,7 +113,8 @@ class Assistant:
                 t = time.perf_counter()
             for piece in self.chat_model.stream(messages, self.config.max_new_tokens):
                 if not pieces:
-                    timings["first_token"] = (time.perf_counter() - t) * 1000
+                    timings["first_token"] = ((time.perf_counter() - started) * 1000
+                                              - timings.get("model_load", 0.0))
                 pieces.append(piece)
                 yield StreamEvent("token", answer, piece)
         except ChatModelError as e:

@@ -38,7 +38,7 @@ class DenseRetriever:
             passage = self.index.passages[position]
             if wanted and not matches(passage, wanted):
                 continue
-            results.append(ScoredPassage(passage, float(score), len(results) + 1))
+            results.append(ScoredPassage(passage, float(score), len(results) + 1, float(score)))
             if len(results) == top_k:
                 break
         return results

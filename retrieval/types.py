@@ -12,11 +12,21 @@ from knowledge.passage import Passage
 
 @dataclass(frozen=True)
 class ScoredPassage:
-    """A passage with the score the retriever gave it (higher is better) and its rank (1-based)."""
+    """A passage with the score the retriever gave it (higher is better) and its rank (1-based).
+
+    ``similarity`` is the embedding cosine between query and passage when the retriever knows
+    it (a fused or reranked ``score`` is not on that scale); abstention is decided on it.
+    """
 
     passage: Passage
     score: float
     rank: int
+    similarity: float | None = None
+
+    @property
+    def evidence_score(self) -> float:
+        """The cosine when known, else the score (dense retrieval: they are the same)."""
+        return self.score if self.similarity is None else self.similarity
 
 
 class Embedder(Protocol):

@@ -50,6 +50,7 @@ class Answer:
     error: str | None = None
     red_flags: list[dict] = field(default_factory=list)
     prompt_version: str = ""
+    abstention_reason: str = ""   # why, when abstained: "low-similarity", "veterinary", ...
 
     def to_dict(self) -> dict:
         return {
@@ -82,4 +83,5 @@ class Answer:
             "error": self.error,
             "red_flags": self.red_flags,
             "prompt_version": self.prompt_version,
+            "abstention_reason": self.abstention_reason,
         }

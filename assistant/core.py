@@ -18,6 +18,7 @@ from assistant.chat import ChatModel, ChatModelError
 from assistant.citations import resolve_citations
 from assistant.followup import retrieval_query
 from assistant.prompts import PROMPT_VERSION, build_messages
+from assistant.scope import check_scope
 from retrieval.query import check_query
 from retrieval.types import Retriever
 
@@ -27,7 +28,7 @@ RedFlagChecker = Callable[[str], list[dict]]
 
 # Calibrated on the GP suite (in-scope) against out-of-scope questions with MiniLM; see
 # README "Abstention" and `ruiyi kb calibrate`. Cosine similarity of the best passage.
-DEFAULT_ABSTAIN_BELOW = 0.40
+DEFAULT_ABSTAIN_BELOW = 0.30
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,14 @@ class StreamEvent:
     kind: str
     answer: Answer
     text: str = ""
+
+
+def _abstained(answer: Answer, reason: str, text: str, started: float) -> StreamEvent:
+    answer.abstained = True
+    answer.abstention_reason = reason
+    answer.text = text
+    answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
+    return StreamEvent("done", answer)
 
 
 class Assistant:
@@ -83,20 +92,25 @@ class Assistant:
         red_flags = self.red_flag_checker(question) if self.red_flag_checker else []
         timings["red_flags"] = (time.perf_counter() - started) * 1000
 
-        t = time.perf_counter()
-        passages = self.retriever.search(retrieval_query(question, history), self.config.top_k)
-        timings["retrieval"] = (time.perf_counter() - t) * 1000
         answer = Answer(question=question, text="", abstained=False, citations=[],
-                        passages=passages, model_id=self.chat_model.model_id, timings_ms=timings,
+                        passages=[], model_id=self.chat_model.model_id, timings_ms=timings,
                         red_flags=red_flags, prompt_version=PROMPT_VERSION)
+        scope = check_scope(question)
+        if not scope.in_scope:
+            # No passages either: a dog's dose next to human dosing passages would mislead.
+            yield _abstained(answer, scope.kind, f"{scope.reason} {ABSTENTION_MESSAGE}",
+                                started)
+            return
 
+        t = time.perf_counter()
+        answer.passages = self.retriever.search(retrieval_query(question, history),
+                                                self.config.top_k)
+        timings["retrieval"] = (time.perf_counter() - t) * 1000
+        passages = answer.passages
         best = max((sp.evidence_score for sp in passages), default=float("-inf"))
         if best < self.config.abstain_below:
-            answer.abstained = True
-            answer.text = ABSTENTION_MESSAGE
-            timings["total"] = (time.perf_counter() - started) * 1000
             logger.info("abstained: best score %.3f < %.3f", best, self.config.abstain_below)
-            yield StreamEvent("done", answer)
+            yield _abstained(answer, "low-similarity", ABSTENTION_MESSAGE, started)
             return
         yield StreamEvent("evidence", answer)
 

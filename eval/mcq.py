@@ -35,7 +35,7 @@ class ChoiceExtraction:
     """The option chosen (a key of the options) or ``None``, and the rule that decided it.
 
     ``rule`` is one of: ``letter`` (a bare or punctuated letter), ``json`` (a JSON answer
-    field), ``answer-is`` (a phrase such as "the answer is C"), ``option`` (a single option
+    field), ``letter+text`` (a letter followed by its option's text), ``answer-is`` (a phrase such as "the answer is C"), ``option`` (a single option
     named as "option C"), ``option-text`` (the text of one option), ``line`` (a line holding
     only a letter), or, when ``choice`` is ``None``: ``empty``, ``ambiguous``, ``unparsed``.
     """
@@ -79,11 +79,13 @@ def mirage_answer_segment(outputs: Sequence[str] | str) -> str:
 def extract_choice(text: str | None, options: Mapping[str, str] | Sequence[str] = "ABCD") -> ChoiceExtraction:
     """Find the option a reply chose. ``options`` maps keys to option texts (or lists keys).
 
-    Rules, in order: a JSON answer field; a reply that starts with a letter ("B", "(B)",
-    "B. Pelvis", "B or C"); "answer is C" / "Answer: C" (the last one wins, because reasoning
-    often discusses options before concluding); "option C" when only one option is named;
-    a line holding only a letter; the exact text of one option (e.g. "yes" for PubMedQA).
-    Anything else is unparsed: "None of the above" or "Cannot be determined" is not an option.
+    Rules, in order: a JSON answer field; "answer is C" / "Answer: C" / "the correct option
+    is C" (the last one wins, because reasoning often discusses options before concluding); a
+    reply that starts with a letter ("B", "(B)", "B. Pelvis", "B or C") unless it lists several
+    options; one letter followed by its own option text ("would be C. Report the physician");
+    "option C" when only one option is named; a line holding only a letter; the exact text of
+    one option (e.g. "yes" for PubMedQA). Anything else is unparsed: "None of the above",
+    "Cannot be determined" or a bare list of the options is no answer.
     """
     option_texts = _option_texts(options)
     keys = tuple(option_texts)
@@ -96,9 +98,6 @@ def extract_choice(text: str | None, options: Mapping[str, str] | Sequence[str] 
         found = _match_short_value(json_value, keys, option_texts)
         return ChoiceExtraction(found, "json") if found else ChoiceExtraction(None, "unparsed")
 
-    found = _match_short_value(text, keys, option_texts, allow_text=False)
-    if found:
-        return ChoiceExtraction(found, "letter")
     return _match_free_text(text, keys, option_texts)
 
 
@@ -147,7 +146,8 @@ def _match_short_value(value: str, keys: Sequence[str], option_texts: Mapping[st
     patterns = (
         rf"^\(?{key}\)?\s*$",
         rf"^\(?{key}\)?\s*(?:[.):,/\"\]]|-\s|\s+or\b|\s+and\b)",
-        rf"^(?i:option|choice|answer)\s*:?\s*\(?{key}\)?(?![A-Za-z0-9])",
+        # "Option B", "Answer: B." but not "Option A and option C are plausible".
+        rf"^(?i:option|choice|answer)\s*:?\s*\(?{key}\)?\s*(?:$|[.):,/\"\]]|-\s)",
     )
     for pattern in patterns:
         match = re.search(pattern, value)
@@ -176,6 +176,16 @@ def _match_option_text(value: str, option_texts: Mapping[str, str]) -> str | Non
     return hits[0] if len(hits) == 1 else None
 
 
+def _letters_with_their_text(text: str, key: str, option_texts: Mapping[str, str]) -> set[str]:
+    """Letters written with their own option's full text after them: "C. Report the ..."."""
+    found = set()
+    for match in re.finditer(rf"(?<![A-Za-z0-9])\(?{key}\)?[.):]\s+", text):
+        option = _normalise(option_texts.get(match.group(1), ""))
+        if option and _normalise(text[match.end():match.end() + len(option) + 5]).startswith(option):
+            found.add(match.group(1))
+    return found
+
+
 def _match_free_text(text: str, keys: Sequence[str], option_texts: Mapping[str, str]) -> ChoiceExtraction:
     key = _key_class(keys)
     after = r"(?![A-Za-z0-9])"
@@ -191,6 +201,14 @@ def _match_free_text(text: str, keys: Sequence[str], option_texts: Mapping[str, 
     matches = re.findall(best, text)
     if matches:
         return ChoiceExtraction(matches[-1], "answer-is")
+    listed = set(re.findall(rf"(?m)^\s*\(?{key}\)?[.)]\s", text))
+    if len(listed) < 2:  # a reply listing the options back is not an answer
+        found = _match_short_value(text, keys, option_texts, allow_text=False)
+        if found:
+            return ChoiceExtraction(found, "letter")
+    with_text = _letters_with_their_text(text, key, option_texts)
+    if len(with_text) == 1:
+        return ChoiceExtraction(with_text.pop(), "letter+text")
     named = set(re.findall(rf"(?i:option|choice)\s+\(?{key}\)?{after}", text))
     if len(named) == 1:
         return ChoiceExtraction(named.pop(), "option")

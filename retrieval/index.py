@@ -28,6 +28,7 @@ import faiss
 import numpy as np
 
 from knowledge.passage import Passage
+from retrieval.ann import EXACT_SEARCH_MAX_VECTORS, build_faiss_index  # noqa: F401 (re-exported)
 from retrieval.embedding_cache import EmbeddingCache, write_atomically
 from retrieval.types import Embedder
 
@@ -36,8 +37,6 @@ logger = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 INDEX_FILE, PASSAGES_FILE, MANIFEST_FILE, CURRENT_FILE = (
     "index.faiss", "passages.jsonl", "manifest.json", "CURRENT")
-# Exact search is fast enough up to this many vectors on 2 cores; beyond it, HNSW.
-EXACT_SEARCH_MAX_VECTORS = 200_000
 
 ProgressCallback = Callable[[int, int], None]  # (passages done, passages total)
 
@@ -109,15 +108,6 @@ class PassageIndex:
         return self.faiss_index.search(queries, top_k)
 
 
-def _new_faiss_index(dimension: int, vector_count: int):
-    if vector_count <= EXACT_SEARCH_MAX_VECTORS:
-        return faiss.IndexFlatIP(dimension), "flat-ip"
-    index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
-    index.hnsw.efConstruction = 80
-    index.hnsw.efSearch = 128
-    return index, "hnsw-ip"
-
-
 def embed_passages(passages: Sequence[Passage], embedder: Embedder, cache: EmbeddingCache | None,
                    progress: ProgressCallback | None = None, batch_size: int = 64
                    ) -> tuple[np.ndarray, int]:
@@ -156,8 +146,7 @@ def build_index(passages: Sequence[Passage], embedder: Embedder,
         raise ValueError("cannot build an index from 0 passages; add guideline documents first")
     started = time.perf_counter()
     vectors, embedded = embed_passages(passages, embedder, cache, progress)
-    faiss_index, index_type = _new_faiss_index(vectors.shape[1], len(vectors))
-    faiss_index.add(vectors)
+    faiss_index, index_type = build_faiss_index(vectors)  # exact, or IVF past the threshold
     manifest = IndexManifest(
         format_version=FORMAT_VERSION,
         embedder_id=embedder.model_id,

@@ -29,7 +29,7 @@ class Citation:
     authors: str = ""
 
     def label(self) -> str:
-        who = f"{self.authors}. " if self.authors else ""
+        who = f"{self.authors.rstrip('.')}. " if self.authors else ""
         return f"{who}{self.title}. {self.publisher}, {self.year}. {self.url}"
 
     def to_dict(self) -> dict:

@@ -1,0 +1,178 @@
+"""`ruiyi bench retrieval` (quality and speed of every retrieval method on external data) and
+`ruiyi bench ann` (exact vs approximate FAISS on a million clustered synthetic vectors).
+
+Thin: options are checked here, the measuring happens in ``eval.retrieval_bench`` and
+``retrieval.ann``. Registered on the ``bench`` sub-app by ``ui/commands/bench.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from ui.common import (DataDirOption, console, error_console, print_json, resolve_data_dir,
+                       setup_logging, user_errors)
+
+DATASET_CHOICES = ("medquad", "pubmedqa", "gp", "gp-zh", "all")
+_ALL = ("medquad", "pubmedqa", "gp")
+_COLUMNS = (("hit@1", "hit@1"), ("hit@5", "hit@5"), ("hit@10", "hit@10"), ("mrr", "MRR"),
+            ("ndcg@10", "nDCG@10"), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms"),
+            ("p50_ms_with_embedding", "p50 ms +emb"), ("p95_ms_with_embedding", "p95 ms +emb"),
+            ("build_s", "build s"), ("build_rss_mb", "build MB"))
+
+
+def register_bench(bench_app: typer.Typer) -> None:
+    bench_app.command("retrieval")(bench_retrieval)
+    bench_app.command("ann")(bench_ann)
+
+
+def _progress(enabled: bool):
+    def say(message: str) -> None:
+        if enabled:
+            error_console.print(f"[dim]{message}[/]", highlight=False)
+    return say
+
+
+def _print_report(report: dict) -> None:
+    embedding = report["embedding"]
+    rate = (f", {embedding['passages_per_second']} passages/s"
+            if embedding["passages_per_second"] else "")
+    console.print(f"[bold]{report['dataset']}[/]: {report['questions']} questions over "
+                  f"{report['passages']} passages (seed {report['sample_seed']}); embedder "
+                  f"{report['embedder']}; index {report['index_type']}; "
+                  f"{embedding['embedded_new']} passages embedded anew in "
+                  f"{embedding['seconds']} s{rate}; peak RSS {report['peak_rss_mb']} MB",
+                  highlight=False)
+    table = Table()
+    table.add_column("method")
+    for _, title in _COLUMNS:
+        table.add_column(title, justify="right")
+    for row in report["rows"]:
+        table.add_row(row["method"], *(str(row[key]) for key, _ in _COLUMNS))
+    console.print(table)
+
+
+def _print_tuning(report: dict) -> None:
+    console.print(f"[bold]Tuning on {report['tune_questions']} {report['dataset']} questions "
+                  f"(seed {report['seed']}, disjoint from the reported sample)[/]")
+    for name in ("bm25", "fusion"):
+        rows = sorted(report[name], key=lambda r: -r["mrr"])
+        table = Table(title=f"{name} sweep (best MRR first)")
+        keys = [k for k in rows[0] if k != "questions"]
+        for key in keys:
+            table.add_column(key)
+        for row in rows:
+            table.add_row(*(f"{row[k]:.4f}" if isinstance(row[k], float) else str(row[k])
+                            for k in keys))
+        console.print(table)
+    console.print(f"chosen BM25: {report['chosen_bm25']}", highlight=False)
+    console.print(f"chosen fusion: {report['chosen_fusion']}", highlight=False)
+
+
+@user_errors
+def bench_retrieval(
+    data: Path = typer.Option(None, "--data", help="The benchmarks folder holding medquad/ and "
+                                                   "pubmedqa/ (e.g. /work/shared/benchmarks)."),
+    dataset: str = typer.Option("gp", "--dataset", help="medquad, pubmedqa, gp (the bundled "
+                                "GP suite), gp-zh (its Chinese questions) or all."),
+    sample: int = typer.Option(2000, "--sample", help="Questions sampled per dataset "
+                                                      "(0 = all)."),
+    seed: int = typer.Option(2024, "--seed", help="Sampling seed."),
+    embedder: str = typer.Option("minilm", "--embedder", help="minilm, minilm-onnx or use."),
+    reranker: str = typer.Option(None, "--reranker", help="Cross-encoder model id or path; "
+                                                          "adds a hybrid+rerank row."),
+    tune: bool = typer.Option(False, "--tune", help="Sweep BM25 and fusion constants on a "
+                              "500-question tuning sample instead of reporting."),
+    json_output: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
+    data_dir: Path = DataDirOption,
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Quality (hit@1/5/10, MRR, nDCG@10), latency, build time and memory of BM25, dense,
+    hybrid, hybrid+rerank and LangChain's FAISS store, in one run."""
+    from eval.retrieval_bench import EMBEDDERS, RetrievalBenchSettings, run_retrieval_benchmark
+
+    setup_logging(verbose)
+    if dataset not in DATASET_CHOICES:
+        raise ValueError(f"--dataset must be one of {', '.join(DATASET_CHOICES)}, got {dataset!r}")
+    if embedder not in EMBEDDERS:
+        raise ValueError(f"--embedder must be one of {', '.join(EMBEDDERS)}, got {embedder!r}")
+    if sample < 0:
+        raise ValueError(f"--sample must be >= 0 (0 = all questions), got {sample}")
+    names = _ALL if dataset == "all" else (dataset,)
+    if data is None and any(n in ("medquad", "pubmedqa") for n in names):
+        raise ValueError(f"--dataset {dataset} needs --data pointing at the benchmarks folder "
+                         "(e.g. --data /work/shared/benchmarks)")
+    if data is not None and not Path(data).is_dir():
+        raise FileNotFoundError(f"--data {data} is not a folder")
+    home = resolve_data_dir(data_dir)
+    say = _progress(not json_output)
+    if tune:
+        from eval.retrieval_bench import tune_hybrid
+
+        reports = [tune_hybrid(name, data, home, embedder, seed=seed, progress=say)
+                   for name in names]
+        if json_output:
+            print_json(reports if len(reports) > 1 else reports[0])
+        else:
+            for report in reports:
+                _print_tuning(report)
+        return
+    reports = []
+    for name in names:
+        settings = RetrievalBenchSettings(dataset=name, data_dir=home, data_root=data,
+                                          sample_size=sample, seed=seed, embedder=embedder,
+                                          reranker_id=reranker)
+        reports.append(run_retrieval_benchmark(settings, say))
+        if not json_output:
+            _print_report(reports[-1])
+    if json_output:
+        print_json(reports if len(reports) > 1 else reports[0])
+
+
+@user_errors
+def bench_ann(
+    vectors: int = typer.Option(1_000_000, "--vectors", help="Synthetic vectors indexed."),
+    dimension: int = typer.Option(384, "--dimension", help="Vector dimension."),
+    clusters: int = typer.Option(2000, "--clusters", help="Gaussian-mixture components."),
+    queries: int = typer.Option(1000, "--queries", help="Queries (fresh points of the mixture)."),
+    nprobe: list[int] = typer.Option([8, 16, 32, 64], "--nprobe", help="IVF lists searched; "
+                                     "repeat to sweep."),
+    hnsw_vectors: int = typer.Option(0, "--hnsw-vectors", help="Also build HNSW over this many "
+                                     "of the vectors (0 = skip: slow on 2 cores)."),
+    seed: int = typer.Option(1234, "--seed"),
+    json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Recall@10 against exact search, single-query latency p50/p95 and build time of the
+    approximate index on clustered synthetic vectors (a Gaussian mixture on the unit sphere:
+    real embeddings are clustered; uniform random data would understate ANN recall)."""
+    from retrieval.ann import AnnSettings, benchmark_ann
+
+    setup_logging(verbose)
+    if any(n <= 0 for n in nprobe):
+        raise ValueError(f"--nprobe values must be > 0, got {nprobe}")
+    # Base vectors, the IVF copy and the exact index's copy live at once: about 3 x 4 bytes each.
+    needed_gb = vectors * dimension * 4 * 3 / 1e9
+    if needed_gb > 8:
+        raise ValueError(f"--vectors {vectors} x --dimension {dimension} needs about "
+                         f"{needed_gb:.1f} GB; keep it under 8 GB")
+    settings = AnnSettings(vector_count=vectors, dimension=dimension, clusters=clusters,
+                           query_count=queries, nprobes=tuple(nprobe), hnsw_vectors=hnsw_vectors,
+                           seed=seed)
+    report = benchmark_ann(settings, _progress(not json_output))
+    if json_output:
+        print_json(report)
+        return
+    console.print(f"[bold]ANN bench[/]: {vectors} clustered vectors (dim {dimension}, "
+                  f"{clusters} Gaussian clusters), {queries} queries, top-10; vectors generated "
+                  f"in {report['generate_seconds']} s", highlight=False)
+    table = Table()
+    for title in ("index", "recall@10", "p50 ms", "p95 ms", "build s", "peak RSS MB", "note"):
+        table.add_column(title)
+    for row in report["rows"]:
+        table.add_row(row["index"], f"{row['recall@10']:.4f}", str(row["p50_ms"]),
+                      str(row["p95_ms"]), str(row["build_s"]), str(row["peak_rss_mb"]),
+                      row.get("note", ""))
+    console.print(table)

@@ -1,0 +1,117 @@
+"""`ruiyi triage "free text"`: urgency level, red-flag rules with sources, NEWS2, rationale.
+
+Thin: the engine is ``assistant.triage``; this module parses flags, checks the vitals and
+prints. Bad input (impossible vitals, a Fahrenheit temperature without ``--temp-unit f``)
+gives a one-line message naming the flag and exit code 2.
+"""
+
+from __future__ import annotations
+
+import typer
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+
+from ui.common import console, fail, print_json, setup_logging, user_errors
+
+LEVEL_STYLES = {"emergency": "bold white on red", "urgent": "bold red", "soon": "bold yellow",
+                "routine": "bold cyan", "self-care": "bold green"}
+# Vitals field -> the flag a CLI user typed, so error messages name what they can fix.
+FLAG_NAMES = {"rr_per_min": "--rr", "spo2_percent": "--spo2", "sbp_mmhg": "--sbp",
+              "dbp_mmhg": "--dbp", "hr_bpm": "--hr", "temp_c": "--temp",
+              "glucose_mmol_l": "--glucose", "consciousness": "--avpu",
+              "spo2_scale": "--spo2-scale", "age_years": "--age", "sex": "--sex"}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("triage")(triage_command)
+
+
+@user_errors
+def triage_command(
+    text: str = typer.Argument("", help="What the patient, carer or nurse says (may be empty "
+                                        "when vitals are given)."),
+    age: float = typer.Option(None, "--age", help="Age in years (0.5 = 6 months)."),
+    sex: str = typer.Option(None, "--sex", help="female or male."),
+    pregnant: bool = typer.Option(False, "--pregnant", help="The patient is pregnant."),
+    hr: float = typer.Option(None, "--hr", help="Heart rate, beats/min."),
+    rr: float = typer.Option(None, "--rr", help="Respiratory rate, breaths/min."),
+    sbp: float = typer.Option(None, "--sbp", help="Systolic blood pressure, mmHg."),
+    dbp: float = typer.Option(None, "--dbp", help="Diastolic blood pressure, mmHg."),
+    spo2: float = typer.Option(None, "--spo2", help="Oxygen saturation, %."),
+    spo2_scale: int = typer.Option(1, "--spo2-scale",
+                                   help="NEWS2 SpO2 scale: 2 only for confirmed hypercapnic "
+                                        "respiratory failure."),
+    on_oxygen: bool = typer.Option(False, "--on-oxygen", help="On supplemental oxygen."),
+    temp: float = typer.Option(None, "--temp", help="Temperature (°C unless --temp-unit f)."),
+    temp_unit: str = typer.Option("c", "--temp-unit", help="c or f."),
+    avpu: str = typer.Option(None, "--avpu", help="ACVPU: A alert, C new confusion, V voice, "
+                                                  "P pain, U unresponsive."),
+    glucose: float = typer.Option(None, "--glucose", help="Capillary glucose, mmol/L."),
+    json_output: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Triage free text (and optional vitals) to emergency / urgent / soon / routine / self-care."""
+    from assistant.news2 import Vitals
+    from assistant.triage import PatientContext, triage
+
+    setup_logging(verbose)
+    try:
+        patient = PatientContext(age_years=age, sex=sex, pregnant=True if pregnant else None)
+        values = dict(rr_per_min=rr, spo2_percent=spo2, spo2_scale=spo2_scale,
+                      on_oxygen=on_oxygen, sbp_mmhg=sbp, dbp_mmhg=dbp, hr_bpm=hr,
+                      consciousness=avpu, glucose_mmol_l=glucose)
+        if temp is not None:
+            vitals = Vitals.with_temperature(temp, unit=temp_unit, **values)
+        else:
+            vitals = Vitals(**values)
+    except ValueError as error:
+        fail(_with_flags(str(error)))
+        return
+    if vitals.is_empty():
+        vitals = None
+    if not text.strip() and vitals is None:
+        fail("give the symptoms as text, or vital signs (--hr, --rr, --sbp, --spo2, --temp, "
+             "--avpu), or both")
+    result = triage(text, patient=patient, vitals=vitals)
+    if json_output:
+        print_json(result.to_dict())
+        return
+    _print_result(result)
+
+
+def _with_flags(message: str) -> str:
+    for field, flag in FLAG_NAMES.items():
+        message = message.replace(f"{field} ", f"{flag} ({field}) ", 1) if message.startswith(field) else message
+    return message
+
+
+def _print_result(result) -> None:
+    style = LEVEL_STYLES[result.level]
+    console.print(Panel(f"[{style}] {result.level.upper()} [/]  ({result.em_ne_sc})\n"
+                        f"{escape(result.action)}", title="Triage", expand=False))
+    if result.rules:
+        table = Table(title="Rules triggered", show_lines=False)
+        for column in ("level", "rule", "matched", "action", "source"):
+            table.add_column(column)
+        for rule in result.rules:
+            source = rule.source
+            cite = f"{source['publisher']} {source['code']}, {source['section']}\n{source['url']}"
+            matched = ", ".join(rule.matched_text) + (" (possible)" if rule.possible else "")
+            table.add_row(f"[{LEVEL_STYLES[rule.level]}]{rule.level}[/]", escape(rule.title),
+                          escape(matched), escape(rule.action), escape(cite))
+        console.print(table)
+    if result.news2 is not None:
+        news2 = result.news2
+        table = Table(title=f"NEWS2 {news2.total} ({news2.risk} risk)")
+        table.add_column("parameter")
+        table.add_column("value")
+        table.add_column("score", justify="right")
+        for component in news2.components:
+            value = f"{component.value:g}" if isinstance(component.value, float) else component.value
+            table.add_row(component.parameter, str(value), str(component.score))
+        console.print(table)
+        if news2.note:
+            console.print(f"[dim]{escape(news2.note)}[/]")
+    console.print(f"[bold]Rationale:[/] {escape(result.rationale)}")
+    console.print("[dim]Decision support only: clinical judgement decides.[/]")

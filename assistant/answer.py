@@ -51,6 +51,8 @@ class Answer:
     red_flags: list[dict] = field(default_factory=list)
     prompt_version: str = ""
     abstention_reason: str = ""   # why, when abstained: "low-similarity", "veterinary", ...
+    calculations: list[dict] = field(default_factory=list)  # calculators the question supplied
+    differential: dict | None = None  # ddx panel when the question describes a presentation
 
     def to_dict(self) -> dict:
         return {
@@ -84,4 +86,6 @@ class Answer:
             "red_flags": self.red_flags,
             "prompt_version": self.prompt_version,
             "abstention_reason": self.abstention_reason,
+            "calculations": self.calculations,
+            "differential": self.differential,
         }

@@ -25,6 +25,8 @@ from retrieval.types import Retriever
 logger = logging.getLogger(__name__)
 
 RedFlagChecker = Callable[[str], list[dict]]
+CalculationFinder = Callable[[str], list[dict]]
+DifferentialBuilder = Callable[[str], "dict | None"]
 
 # Calibrated on the GP suite (in-scope) against out-of-scope questions with MiniLM; see
 # README "Abstention" and `ruiyi kb calibrate`. Cosine similarity of the best passage.
@@ -68,11 +70,15 @@ def _abstained(answer: Answer, reason: str, text: str, started: float) -> Stream
 class Assistant:
     def __init__(self, chat_model: ChatModel, retriever: Retriever,
                  config: AssistantConfig = AssistantConfig(),
-                 red_flag_checker: RedFlagChecker | None = None) -> None:
+                 red_flag_checker: RedFlagChecker | None = None,
+                 calculation_finder: CalculationFinder | None = None,
+                 differential_builder: DifferentialBuilder | None = None) -> None:
         self.chat_model = chat_model
         self.retriever = retriever
         self.config = config
         self.red_flag_checker = red_flag_checker
+        self.calculation_finder = calculation_finder
+        self.differential_builder = differential_builder
 
     def answer(self, question: str, history: Sequence[dict] = ()) -> Answer:
         final = None
@@ -96,10 +102,18 @@ class Assistant:
                         passages=[], model_id=self.chat_model.model_id, timings_ms=timings,
                         red_flags=red_flags, prompt_version=PROMPT_VERSION)
         scope = check_scope(question)
-        if not scope.in_scope:
+        if scope.in_scope:
+            # Deterministic aids, like the red flags, do not depend on the model or retrieval.
+            t = time.perf_counter()
+            if self.calculation_finder:
+                answer.calculations = self.calculation_finder(question)
+            if self.differential_builder:
+                answer.differential = self.differential_builder(question)
+            timings["clinical_aids"] = (time.perf_counter() - t) * 1000
+        else:
             # No passages either: a dog's dose next to human dosing passages would mislead.
             yield _abstained(answer, scope.kind, f"{scope.reason} {ABSTENTION_MESSAGE}",
-                                started)
+                             started)
             return
 
         t = time.perf_counter()

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from assistant.chat import ChatModel
+from assistant.chat_aids import DifferentialPanel, find_calculations
 from assistant.core import Assistant, AssistantConfig
 from assistant.transformers_backend import TransformersChatModel, model_spec_for
 from knowledge.base import KnowledgeBase
@@ -40,10 +41,6 @@ def build_chat_model(data_dir: Path | DataPaths, model_id: str | None = None,
 
 def default_red_flag_checker():
     """The triage engine's red-flag check for chat turns."""
-    import importlib.util
-
-    if importlib.util.find_spec("assistant.triage") is None:  # TODO(lead): remove once merged
-        return None
     from assistant.triage import red_flags_for_question
 
     return red_flags_for_question
@@ -61,4 +58,6 @@ def build_assistant(data_dir: Path | DataPaths, model_id: str | None = None,
         retriever or build_retriever(data_dir, progress=progress),
         config or AssistantConfig(),
         red_flag_checker=default_red_flag_checker(),
+        calculation_finder=find_calculations,
+        differential_builder=DifferentialPanel(),
     )

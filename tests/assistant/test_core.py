@@ -85,3 +85,14 @@ def test_scope_guard_declines_veterinary_questions_without_model_or_passages(has
 def test_low_similarity_abstention_names_its_reason(hash_retriever):
     answer = make_assistant(hash_retriever, ScriptedChatModel(["x"]), 0.99).answer("offside rule")
     assert answer.abstention_reason == "low-similarity"
+
+
+def test_clinical_aids_ride_with_the_answer_and_not_with_declined_questions(hash_retriever):
+    assistant = Assistant(ScriptedChatModel(["x [1]."]), hash_retriever,
+                          AssistantConfig(abstain_below=-1.0),
+                          calculation_finder=lambda text: [{"name": "curb65", "score": 3}],
+                          differential_builder=lambda text: {"conditions": [{"name": "CAP"}]})
+    answer = assistant.answer("CURB-65 for cough and fever")
+    assert answer.calculations[0]["score"] == 3 and answer.differential["conditions"]
+    declined = assistant.answer("amoxicillin dose for my dog")
+    assert declined.calculations == [] and declined.differential is None

@@ -42,3 +42,18 @@ def test_a_corrupt_index_exits_2_with_the_fix(minilm, tmp_path):
     (home / "index" / "builds" / current / "index.faiss").write_bytes(b"garbage")
     result = runner.invoke(app, ["ask", "sore throat antibiotics", "--data-dir", str(home)])
     assert result.exit_code == 2 and "ruiyi kb rebuild" in result.output
+
+
+def test_red_flag_banner_prints_above_the_answer_with_its_source(hash_retriever, monkeypatch):
+    from assistant.chat import ScriptedChatModel
+    from assistant.core import Assistant, AssistantConfig
+    from assistant.factory import default_red_flag_checker
+    from ui.commands import ask as ask_module
+
+    assistant = Assistant(ScriptedChatModel(["Offer ambulatory monitoring [1]."]), hash_retriever,
+                          AssistantConfig(abstain_below=-1.0), default_red_flag_checker())
+    monkeypatch.setattr("assistant.factory.build_assistant", lambda *a, **k: assistant)
+    result = runner.invoke(app, ["ask", "crushing chest pain spreading to my arm, sweaty"])
+    assert result.exit_code == 0, result.output
+    banner, answer = result.output.index("RED FLAG: EMERGENCY"), result.output.index("Answer")
+    assert banner < answer and "NICE" in result.output and "999" in result.output

@@ -124,7 +124,8 @@ def test_consult_streams_a_cited_answer_with_source_cards(server, browser):
     assert cards.count() >= 1
     cards.first.locator("summary").click()
     assert "guidance" in cards.first.inner_text() or "http" in cards.first.inner_text()
-    assert "Hypertension" in page.locator("#consult-ddx").inner_text()  # the differential
+    page.wait_for_selector("#consult-ddx .ry-ddx")  # the differential comes after the answer
+    assert "Hypertension" in page.locator("#consult-ddx").inner_text()
     page.click("#consult-up")
     page.wait_for_selector("#consult-feedback-status:has-text('recorded')")
     _screenshot(page, "consult")
@@ -163,6 +164,20 @@ def test_triage_with_vitals_shows_the_badge_and_news2(server, browser):
     assert "NEWS2" in page.locator("#triage-news2").inner_text()
     assert page.locator("#triage-rules mark").count() >= 1
     _screenshot(page, "triage")
+    page.close()
+
+
+def test_calculator_form_is_built_for_the_chosen_calculator(server, browser):
+    _ctx, url = server
+    page, _ = _sign_in(browser, url, "nurse1")
+    page.get_by_text("Clinical calculators").click()
+    for label, value in (("urea_mmol_l (mmol/L)", "8"), ("rr_per_min (/min)", "32"),
+                         ("sbp_mmhg (mmHg)", "85"), ("dbp_mmhg (mmHg)", "50"),
+                         ("age_years (years)", "70")):
+        page.get_by_label(label, exact=True).fill(value)
+    page.click("#calc-run")
+    result = page.wait_for_selector("#calc-result .ry-calc")
+    assert "CURB-65" in result.inner_text() and "Source" in result.inner_text()
     page.close()
 
 

@@ -46,11 +46,19 @@ def ask(
     print_answer(answer)
 
 
+def source_line(source: dict) -> str:
+    parts = [source.get("publisher", ""), source.get("code", ""), source.get("title", ""),
+             source.get("version", ""), source.get("section", ""), source.get("url", "")]
+    return " · ".join(part for part in parts if part)
+
+
 def print_answer(answer) -> None:
     for flag in answer.red_flags:
-        console.print(Panel(f"[bold]{escape(flag.get('title', ''))}[/] — {escape(flag.get('action', ''))}\n"
-                            f"[dim]Source: {escape(flag.get('source', ''))}[/]",
-                            title=f"RED FLAG: {escape(str(flag.get('level', '')).upper())}",
+        console.print(Panel(f"[bold]{escape(flag['title'])}[/] — {escape(flag['action'])}\n"
+                            f"Matched: {escape(', '.join(flag.get('matched_text', [])))}"
+                            f"{' (possible)' if flag.get('possible') else ''}\n"
+                            f"[dim]Source: {escape(source_line(flag['source']))}[/]",
+                            title=f"RED FLAG: {escape(flag['level'].upper())}",
                             border_style="red"))
     style = "yellow" if answer.abstained or answer.error else "green"
     console.print(Panel(escape(answer.text), title="Answer", border_style=style))

@@ -10,10 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from ui.common import (DataDirOption, console, error_console, print_json, resolve_data_dir,
-                       setup_logging, user_errors)
+from ui.common import (DataDirOption, error_console, print_json, resolve_data_dir, setup_logging,
+                       user_errors)
 
 DATASET_CHOICES = ("medquad", "pubmedqa", "gp", "gp-zh", "all")
 _ALL = ("medquad", "pubmedqa", "gp")
@@ -35,40 +34,39 @@ def _progress(enabled: bool):
     return say
 
 
+def _markdown_table(headers: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table: readable in a terminal of any width and pastes into the README."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def _print_report(report: dict) -> None:
     embedding = report["embedding"]
     rate = (f", {embedding['passages_per_second']} passages/s"
             if embedding["passages_per_second"] else "")
-    console.print(f"[bold]{report['dataset']}[/]: {report['questions']} questions over "
-                  f"{report['passages']} passages (seed {report['sample_seed']}); embedder "
-                  f"{report['embedder']}; index {report['index_type']}; "
-                  f"{embedding['embedded_new']} passages embedded anew in "
-                  f"{embedding['seconds']} s{rate}; peak RSS {report['peak_rss_mb']} MB",
-                  highlight=False)
-    table = Table()
-    table.add_column("method")
-    for _, title in _COLUMNS:
-        table.add_column(title, justify="right")
-    for row in report["rows"]:
-        table.add_row(row["method"], *(str(row[key]) for key, _ in _COLUMNS))
-    console.print(table)
+    typer.echo(f"{report['dataset']}: {report['questions']} questions over "
+               f"{report['passages']} passages (seed {report['sample_seed']}); embedder "
+               f"{report['embedder']}; index {report['index_type']}; "
+               f"{embedding['embedded_new']} passages embedded anew in "
+               f"{embedding['seconds']} s{rate}; peak RSS {report['peak_rss_mb']} MB\n")
+    typer.echo(_markdown_table(["method"] + [title for _, title in _COLUMNS],
+                               [[row["method"]] + [str(row[key]) for key, _ in _COLUMNS]
+                                for row in report["rows"]]) + "\n")
 
 
 def _print_tuning(report: dict) -> None:
-    console.print(f"[bold]Tuning on {report['tune_questions']} {report['dataset']} questions "
-                  f"(seed {report['seed']}, disjoint from the reported sample)[/]")
+    typer.echo(f"Tuning on {report['tune_questions']} {report['dataset']} questions "
+               f"(seed {report['seed']}, disjoint from the reported sample)\n")
     for name in ("bm25", "fusion"):
         rows = sorted(report[name], key=lambda r: -r["mrr"])
-        table = Table(title=f"{name} sweep (best MRR first)")
         keys = [k for k in rows[0] if k != "questions"]
-        for key in keys:
-            table.add_column(key)
-        for row in rows:
-            table.add_row(*(f"{row[k]:.4f}" if isinstance(row[k], float) else str(row[k])
-                            for k in keys))
-        console.print(table)
-    console.print(f"chosen BM25: {report['chosen_bm25']}", highlight=False)
-    console.print(f"chosen fusion: {report['chosen_fusion']}", highlight=False)
+        typer.echo(f"{name} sweep, best MRR first:\n")
+        typer.echo(_markdown_table(keys, [[f"{row[k]:.4f}" if isinstance(row[k], float)
+                                           else str(row[k]) for k in keys] for row in rows]))
+        typer.echo("")
+    typer.echo(f"chosen BM25: {report['chosen_bm25']}")
+    typer.echo(f"chosen fusion: {report['chosen_fusion']}")
 
 
 @user_errors
@@ -89,8 +87,12 @@ def bench_retrieval(
     data_dir: Path = DataDirOption,
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
-    """Quality (hit@1/5/10, MRR, nDCG@10), latency, build time and memory of BM25, dense,
-    hybrid, hybrid+rerank and LangChain's FAISS store, in one run."""
+    """Retrieval quality, latency, build time and memory of every method, in one run.
+
+    Methods: BM25, dense, hybrid (tuned fusion), hybrid with RRF k=60, hybrid+rerank (with
+    --reranker) and LangChain's FAISS store over the same vectors. Metrics: hit@1/5/10, MRR,
+    nDCG@10, p50/p95 latency without and with the query's embedding.
+    """
     from eval.retrieval_bench import EMBEDDERS, RetrievalBenchSettings, run_retrieval_benchmark
 
     setup_logging(verbose)
@@ -145,9 +147,12 @@ def bench_ann(
     json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
-    """Recall@10 against exact search, single-query latency p50/p95 and build time of the
-    approximate index on clustered synthetic vectors (a Gaussian mixture on the unit sphere:
-    real embeddings are clustered; uniform random data would understate ANN recall)."""
+    """Exact vs approximate (IVF) search on a million clustered synthetic vectors.
+
+    Reports recall@10 against exact search, single-query latency p50/p95 and build time. The
+    vectors are a Gaussian mixture on the unit sphere: real embeddings are clustered, and
+    uniform random data would understate what an ANN index achieves.
+    """
     from retrieval.ann import AnnSettings, benchmark_ann
 
     setup_logging(verbose)
@@ -165,14 +170,11 @@ def bench_ann(
     if json_output:
         print_json(report)
         return
-    console.print(f"[bold]ANN bench[/]: {vectors} clustered vectors (dim {dimension}, "
-                  f"{clusters} Gaussian clusters), {queries} queries, top-10; vectors generated "
-                  f"in {report['generate_seconds']} s", highlight=False)
-    table = Table()
-    for title in ("index", "recall@10", "p50 ms", "p95 ms", "build s", "peak RSS MB", "note"):
-        table.add_column(title)
-    for row in report["rows"]:
-        table.add_row(row["index"], f"{row['recall@10']:.4f}", str(row["p50_ms"]),
-                      str(row["p95_ms"]), str(row["build_s"]), str(row["peak_rss_mb"]),
-                      row.get("note", ""))
-    console.print(table)
+    typer.echo(f"ANN bench: {vectors} clustered vectors (dim {dimension}, {clusters} Gaussian "
+               f"clusters), {queries} queries, top-10; vectors generated in "
+               f"{report['generate_seconds']} s\n")
+    typer.echo(_markdown_table(
+        ["index", "recall@10", "p50 ms", "p95 ms", "build s", "peak RSS MB", "note"],
+        [[row["index"], f"{row['recall@10']:.4f}", str(row["p50_ms"]), str(row["p95_ms"]),
+          str(row["build_s"]), str(row["peak_rss_mb"]), row.get("note", "")]
+         for row in report["rows"]]))

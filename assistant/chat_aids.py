@@ -1,0 +1,67 @@
+"""The deterministic aids shown beside a GP chat answer: a differential-diagnosis panel when
+the question describes a presentation, and calculator results when it supplies their inputs.
+
+Both run without the LLM. The panel appears only when at least two present symptoms or signs
+are recognised — a question like "amox dose CAP adult" describes no patient and gets none.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from assistant.calculator_use import calculations_for
+from assistant.ddx import DifferentialEngine
+from assistant.triage import age_from_text
+
+logger = logging.getLogger(__name__)
+
+MIN_PRESENT_FINDINGS = 2
+_SEX = re.compile(r"\b(?:(man|male|gentleman|boy|he|his)|(woman|female|lady|girl|she|her))\b"
+                  r"|\b\d{1,3}\s*(?:yo\s*)?([mf])\b", re.I)
+_PREGNANT = re.compile(r"\bpregnan(?:t|cy)\b|\b\d{1,2}\s*(?:weeks?|/40)\s*(?:pregnant|gestation)\b",
+                       re.I)
+
+
+def sex_from_text(text: str) -> str | None:
+    match = _SEX.search(text)
+    if not match:
+        return None
+    if match.group(3):
+        return "male" if match.group(3).lower() == "m" else "female"
+    return "male" if match.group(1) else "female"
+
+
+class DifferentialPanel:
+    """Builds the panel for a chat turn; the engine (and its NLP pipeline) is built once."""
+
+    def __init__(self, engine: DifferentialEngine | None = None, top_k: int = 10) -> None:
+        self._engine = engine
+        self.top_k = top_k
+
+    @property
+    def engine(self) -> DifferentialEngine:
+        if self._engine is None:
+            self._engine = DifferentialEngine()
+        return self._engine
+
+    def __call__(self, text: str) -> dict | None:
+        sex = sex_from_text(text)
+        pregnant = True if _PREGNANT.search(text) and sex != "male" else None
+        age = age_from_text(text)
+        try:
+            differential = self.engine.rank(text, age_years=int(age) if age is not None else None,
+                                            sex=sex, pregnant=pregnant, top_k=self.top_k)
+        except ValueError as e:  # contradictory facts read from free text: no panel, say why
+            logger.info("no differential panel: %s", type(e).__name__)
+            return None
+        data = differential.to_dict()
+        present = [f for f in data["features_found"]
+                   if f["present"] and f["kind"] in ("symptom", "sign")]
+        if len(present) < MIN_PRESENT_FINDINGS or not data["conditions"]:
+            return None
+        return data
+
+
+def find_calculations(text: str) -> list[dict]:
+    return calculations_for(text)

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from ui.common import console, print_json, setup_logging, user_errors
 
-bench_app = typer.Typer(help="Benchmarks: triage accuracy and latency, retrieval quality.",
+bench_app = typer.Typer(help="Benchmarks: triage, retrieval, approximate search, abstention.",
                         no_args_is_help=True)
 
 
@@ -63,3 +63,5 @@ def bench_triage(
 
 from ui.commands import bench_retrieval  # noqa: E402  (`bench retrieval` and `bench ann`)
 bench_retrieval.register_bench(bench_app)
+from ui.commands import bench_abstention  # noqa: E402  (`bench abstention`)
+bench_abstention.register_bench(bench_app)

@@ -1,0 +1,76 @@
+"""`ruiyi bench abstention`: measure where the abstention threshold should sit.
+
+Scores every GP-suite question (in scope) and every out-of-scope question by its best
+passage's embedding similarity, applies the scope guards, and prints the threshold that
+``assistant.abstention.calibrate_threshold`` picks, with the answered and abstained shares at
+the threshold in use.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from ui.common import (DataDirOption, IndexProgress, console, print_json, resolve_data_dir,
+                       setup_logging, user_errors)
+
+DEFAULT_SUITE = Path(__file__).resolve().parents[2] / "eval" / "data" / "gp_suite"
+
+
+def register_bench(bench_app: typer.Typer) -> None:
+    bench_app.command("abstention")(bench_abstention)
+
+
+@user_errors
+def bench_abstention(
+    data: Path = typer.Option(DEFAULT_SUITE, "--data", help="GP suite folder of JSONL files."),
+    min_answered: float = typer.Option(0.97, "--min-answered",
+                                       help="Share of in-scope questions that must be answered."),
+    data_dir: Path = DataDirOption,
+    json_output: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Calibrate the abstention threshold on in-scope versus out-of-scope questions."""
+    from assistant.abstention import calibrate_threshold, rates_at
+    from assistant.core import DEFAULT_ABSTAIN_BELOW
+    from assistant.factory import build_retriever
+    from assistant.scope import check_scope
+
+    setup_logging(False)
+    files = sorted(Path(data).glob("*.jsonl")) if Path(data).is_dir() else [Path(data)]
+    if not files or not all(f.is_file() for f in files):
+        raise FileNotFoundError(f"--data {data}: no JSONL files found")
+    retriever = build_retriever(resolve_data_dir(data_dir),
+                                progress=IndexProgress(enabled=not json_output))
+    in_scope, out_of_scope, guarded = [], [], 0
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            case = json.loads(line)
+            if not case.get("in_scope", True) and not check_scope(case["question"]).in_scope:
+                guarded += 1  # declined by the scope guards before any similarity is needed
+                continue
+            best = max((sp.evidence_score for sp in retriever.search(case["question"], 4)),
+                       default=-1.0)
+            (in_scope if case.get("in_scope", True) else out_of_scope).append(best)
+    calibration = calibrate_threshold(in_scope, out_of_scope, min_answered)
+    answered, abstained = rates_at(DEFAULT_ABSTAIN_BELOW, in_scope, out_of_scope)
+    result = {
+        "in_scope_questions": len(in_scope),
+        "out_of_scope_by_similarity": len(out_of_scope),
+        "out_of_scope_declined_by_scope_guards": guarded,
+        "highest_out_of_scope_similarity": round(max(out_of_scope), 4),
+        "lowest_in_scope_similarity": round(min(in_scope), 4),
+        "calibrated_threshold": calibration.threshold,
+        "min_answered": min_answered,
+        "threshold_in_use": DEFAULT_ABSTAIN_BELOW,
+        "in_scope_answered_at_threshold_in_use": round(answered, 4),
+        "out_of_scope_abstained_at_threshold_in_use": round(abstained, 4),
+    }
+    if json_output:
+        print_json(result)
+        return
+    for key, value in result.items():
+        console.print(f"{key.replace('_', ' '):42} {value}")

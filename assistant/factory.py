@@ -12,8 +12,8 @@ from assistant.core import Assistant, AssistantConfig
 from assistant.transformers_backend import TransformersChatModel, model_spec_for
 from knowledge.base import KnowledgeBase
 from knowledge.paths import DataPaths
-from retrieval.dense import DenseRetriever
 from retrieval.embedders import load_default_embedder
+from retrieval.hybrid import HybridRetriever
 from retrieval.index import ProgressCallback
 from retrieval.store import open_index
 from retrieval.types import Embedder, Retriever
@@ -27,10 +27,13 @@ def _paths(data_dir: Path | DataPaths) -> DataPaths:
 
 def build_retriever(data_dir: Path | DataPaths, embedder: Embedder | None = None,
                     progress: ProgressCallback | None = None) -> Retriever:
+    """Hybrid retrieval (dense FAISS + BM25, tuned weighted fusion, near-duplicate
+    suppression) over the data directory's index; results keep the dense cosine as
+    ``similarity``, on which abstention is decided."""
     paths = _paths(data_dir).ensure()
     embedder = embedder or load_default_embedder()
     index = open_index(paths, KnowledgeBase(paths).passages(), embedder, progress)
-    return DenseRetriever(index, embedder)
+    return HybridRetriever(index, embedder)
 
 
 def build_chat_model(data_dir: Path | DataPaths, model_id: str | None = None,
@@ -50,14 +53,17 @@ def build_assistant(data_dir: Path | DataPaths, model_id: str | None = None,
                     quantization: str = "none", config: AssistantConfig | None = None,
                     progress: ProgressCallback | None = None,
                     chat_model: ChatModel | None = None,
-                    retriever: Retriever | None = None) -> Assistant:
-    """The default assistant: MiniLM dense retrieval over the data directory's knowledge base
-    and SmolLM2 (or ``model_id``). Weights load lazily on the first answer."""
+                    retriever: Retriever | None = None,
+                    with_differential: bool = True) -> Assistant:
+    """The default assistant: hybrid retrieval over the data directory's knowledge base and
+    SmolLM2 (or ``model_id``). Weights load lazily on the first answer. A caller that builds
+    its own differential from more context (the web app, from the whole conversation and the
+    patient form) passes ``with_differential=False`` so the work is not done twice."""
     return Assistant(
         chat_model or build_chat_model(data_dir, model_id, quantization),
         retriever or build_retriever(data_dir, progress=progress),
         config or AssistantConfig(),
         red_flag_checker=default_red_flag_checker(),
         calculation_finder=find_calculations,
-        differential_builder=DifferentialPanel(),
+        differential_builder=DifferentialPanel() if with_differential else None,
     )

@@ -57,3 +57,19 @@ def test_red_flag_banner_prints_above_the_answer_with_its_source(hash_retriever,
     assert result.exit_code == 0, result.output
     banner, answer = result.output.index("RED FLAG: EMERGENCY"), result.output.index("Answer")
     assert banner < answer and "NICE" in result.output and "999" in result.output
+
+
+def test_ask_prints_calculations_and_the_differential(hash_retriever, monkeypatch):
+    from assistant.chat import ScriptedChatModel
+    from assistant.chat_aids import DifferentialPanel, find_calculations
+    from assistant.core import Assistant, AssistantConfig
+
+    assistant = Assistant(ScriptedChatModel(["Treat as pneumonia [1]."]), hash_retriever,
+                          AssistantConfig(abstain_below=-1.0), calculation_finder=find_calculations,
+                          differential_builder=DifferentialPanel())
+    monkeypatch.setattr("assistant.factory.build_assistant", lambda *a, **k: assistant)
+    result = runner.invoke(app, ["ask", "CURB-65? 72yo man, fever, productive cough, crackles at "
+                                 "the right base, confused, urea 8.2, RR 31, BP 88/50"])
+    assert result.exit_code == 0, result.output
+    assert "CURB65 = 5" in result.output and "thorax" in result.output.lower()
+    assert "Differential diagnosis" in result.output and "pneumonia" in result.output.lower()

@@ -60,6 +60,12 @@ def print_answer(answer) -> None:
                             f"[dim]Source: {escape(source_line(flag['source']))}[/]",
                             title=f"RED FLAG: {escape(flag['level'].upper())}",
                             border_style="red"))
+    for calc in answer.calculations:
+        inputs = ", ".join(f"{k} {v}" for k, v in calc["inputs"].items())
+        console.print(f"[bold]{escape(calc['name'].upper())} = {calc['score']:g}[/] — "
+                      f"{escape(calc['interpretation'])}\n  [dim]inputs: {escape(inputs)}; source: "
+                      f"{escape(calc['source']['title'])} ({calc['source']['year']}) "
+                      f"{escape(calc['source']['url'])}[/]", highlight=False)
     style = "yellow" if answer.abstained or answer.error else "green"
     console.print(Panel(escape(answer.text), title="Answer", border_style=style))
     heading = "Nearest passages" if answer.abstained else "Sources"
@@ -71,6 +77,15 @@ def print_answer(answer) -> None:
         console.print(f" {mark}[{n}] {escape(passage.source.label())} — {escape(passage.section)} "
                       f"(score {scored.score:.2f})\n      {escape(passage.source.url)}",
                       highlight=False)
+    if answer.differential:
+        console.print("[bold]Differential diagnosis[/] (from the findings described; "
+                      "decision support, not a diagnosis)")
+        for n, condition in enumerate(answer.differential["conditions"][:10], 1):
+            findings = ", ".join(f["label"] for f in condition["for"][:4])
+            codes = ", ".join(condition["icd10"])
+            console.print(f" {n:>2}. {escape(condition['name'])} ({escape(codes)}) "
+                          f"— {escape(condition['band'])}, score {condition['score']:.2f}; "
+                          f"for: {escape(findings)}", highlight=False)
     timings = ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items())
     console.print(f"[dim]Model: {escape(answer.model_id)} · {timings}[/]", highlight=False)
     console.print(f"[dim]{DISCLAIMER}[/]")

@@ -157,7 +157,8 @@ class WebContext:
 
         paths = data_dir if isinstance(data_dir, DataPaths) else DataPaths(Path(data_dir))
         paths.ensure()
-        assistant = assistant or build_assistant(paths, model_id, quantization, progress=progress)
+        assistant = assistant or build_assistant(paths, model_id, quantization, progress=progress,
+                                                with_differential=False)
         audit = AuditStore(database_url) if database_url else AuditStore.at_path(paths.database_path)
         users = UserStore(paths.users_file)
         return cls(paths=paths, assistant=assistant, audit=audit,

@@ -192,10 +192,11 @@ def _word_pattern(word: str, allow_plural: bool) -> str:
     if allow_plural and re.fullmatch(r"[a-z]{3,}", word):
         if word.endswith("y") and word[-2] not in "aeiou":
             pattern = pattern[:-1] + "(?:y|ies)"
-        elif word.endswith("s"):
+        elif word.endswith(("s", "x", "z", "ch", "sh")):
             pattern += "(?:es)?"
         else:
-            pattern += "(?:s|es)?"
+            # Only "s" here: "es" would let "hiv" match "hives".
+            pattern += "s?"
     return pattern
 
 

@@ -104,3 +104,11 @@ def test_context_stops_at_sentence_and_line_boundaries():
         found = {m.concept: m for m in find_mentions(text, TERMS)}
         assert found["fever"].negated, text
         assert found["chest_pain"].affirmed, text
+
+
+def test_plural_rule_does_not_turn_one_word_into_another():
+    from assistant.clinical_context import find_mentions
+
+    assert find_mentions("itchy hives on both arms", {"hiv": ["hiv"]}) == []
+    assert [m.concept for m in find_mentions("two rashes", {"rash": ["rash"]})] == ["rash"]
+    assert [m.concept for m in find_mentions("both knees", {"knee": ["knee"]})] == ["knee"]

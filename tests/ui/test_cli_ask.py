@@ -33,10 +33,14 @@ def test_ask_json_end_to_end(real_assistant, real_data_dir):
 
 
 @pytest.mark.slow
-def test_a_corrupt_index_exits_2_with_the_fix(minilm, tmp_path):
+def test_a_corrupt_index_exits_2_with_the_fix(real_assistant, real_data_dir, minilm, tmp_path):
+    import shutil
+
     from assistant.factory import build_retriever
 
     home = tmp_path / "home"
+    # The session's cached embeddings make this build a copy, not a re-embedding.
+    shutil.copytree(real_data_dir / "embedding_cache", home / "embedding_cache")
     build_retriever(home, embedder=minilm)
     current = (home / "index" / "CURRENT").read_text().strip()
     (home / "index" / "builds" / current / "index.faiss").write_bytes(b"garbage")

@@ -321,3 +321,38 @@ def tune_hybrid(dataset_name: str, data_root: Path | None, data_dir: Path,
     return {"dataset": dataset.name, "tune_questions": len(questions), "seed": seed,
             "bm25": bm25_rows, "fusion": fusion_rows,
             "chosen_bm25": best_bm25.__dict__, "chosen_fusion": best_fusion.__dict__}
+
+
+# -- embedding speed -----------------------------------------------------------------------
+
+
+def compare_embedding_speed(texts: Sequence[str], embedders: dict[str, Embedder],
+                            reference: str, rounds: int = 3) -> list[dict]:
+    """Passages per second of each embedder on the same texts, interleaved round by round so
+    that a shared machine's load falls on all of them alike; the best round counts (the one
+    least disturbed) and the median is shown too. Fidelity: cosine of each text's vector to the
+    ``reference`` embedder's vector (min and mean)."""
+    if reference not in embedders:
+        raise ValueError(f"reference {reference!r} is not among {', '.join(embedders)}")
+    if rounds <= 0:
+        raise ValueError(f"rounds must be > 0, got {rounds}")
+    for embedder in embedders.values():
+        embedder.embed(list(texts[:4]))  # load weights and warm up outside the timing
+    seconds: dict[str, list[float]] = {name: [] for name in embedders}
+    vectors: dict[str, np.ndarray] = {}
+    for _ in range(rounds):
+        for name, embedder in embedders.items():
+            started = time.perf_counter()
+            vectors[name] = embedder.embed(list(texts))
+            seconds[name].append(time.perf_counter() - started)
+    best_reference = min(seconds[reference])
+    rows = []
+    for name, embedder in embedders.items():
+        cosine = (vectors[name] * vectors[reference]).sum(axis=1)
+        rows.append({"embedder": name, "model_id": embedder.model_id,
+                     "best_passages_per_s": round(len(texts) / min(seconds[name]), 1),
+                     "median_passages_per_s": round(len(texts) / float(np.median(seconds[name])), 1),
+                     "speed_up_vs_reference": round(best_reference / min(seconds[name]), 2),
+                     "min_cosine_to_reference": round(float(cosine.min()), 4),
+                     "mean_cosine_to_reference": round(float(cosine.mean()), 4)})
+    return rows

@@ -58,6 +58,7 @@ def export_minilm(source_dir: Path, target: Path) -> None:
         import onnx  # noqa: F401 (torch.onnx.export needs it; fail early with the fix)
         import torch
         from transformers import AutoModel
+        from transformers.utils import logging as hf_logging
     except ImportError as e:
         raise EmbedderError(f"exporting MiniLM to ONNX needs torch, transformers and onnx "
                             f"({e.name} is missing): pip install onnx") from e
@@ -73,6 +74,7 @@ def export_minilm(source_dir: Path, target: Path) -> None:
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
 
+    hf_logging.disable_progress_bar()  # no "Loading weights" bar in the middle of a command
     encoder = AutoModel.from_pretrained(str(source_dir)).eval()
     dummy = torch.ones((2, 16), dtype=torch.long)
     target.parent.mkdir(parents=True, exist_ok=True)

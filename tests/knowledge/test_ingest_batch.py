@@ -9,7 +9,7 @@ import pytest
 from ingest_test_files import ingest, make_docx, make_pdf
 from knowledge.base import KnowledgeBase
 from knowledge.ingest import documents as documents_module
-from knowledge.ingest.batch import (IngestOptions, document_id, prepare_batch, remove_documents)
+from knowledge.ingest.batch import IngestOptions, document_id, remove_documents
 from knowledge.ingest.documents import DocumentNotFoundError, DocumentStore, StoreBusyError
 from knowledge.paths import DataPaths
 from retrieval.embedders import HashEmbedder

@@ -66,9 +66,9 @@ def test_selector_parameters_restrict_every_index_type(clustered):
 
 
 def test_list_count_grows_with_the_square_root():
-    assert ivf_list_count(1_000) == 128
-    assert ivf_list_count(1_000_000) == 4096
-    assert ivf_list_count(250_000) == 2048
+    assert ivf_list_count(1_000) == 64
+    assert ivf_list_count(1_000_000) == 1024
+    assert ivf_list_count(250_000) == 512
 
 
 def test_recall_at_k_hand_worked():

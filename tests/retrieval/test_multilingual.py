@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from retrieval.dense import DenseRetriever
+from retrieval.hybrid import HybridRetriever
 from retrieval.index import build_index
 from retrieval.multilingual import USE_MODEL_ID, UniversalSentenceEncoderEmbedder
 from ruiyi_test_helpers import NICE_ST, Source, make_passage
@@ -49,5 +49,5 @@ def test_use_satisfies_the_embedder_contract(use_embedder):
     ("女性下尿路感染用什么抗生素？", "uti"),
 ])
 def test_a_chinese_question_finds_the_english_passage(use_embedder, passages, question, expected):
-    retriever = DenseRetriever(build_index(passages, use_embedder), use_embedder)
+    retriever = HybridRetriever(build_index(passages, use_embedder), use_embedder)
     assert retriever.search(question, top_k=1)[0].passage.passage_id == expected

@@ -92,7 +92,7 @@ def test_ann_bench_small(tmp_path):
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (["--vectors", "10000000"], "keep it under 8 GB"),
+    (["--vectors", "10000000"], "limit 8 GB"),
     (["--nprobe", "0"], "--nprobe values must be > 0"),
     (["--vectors", "0"], "vector_count must be > 0"),
 ])

@@ -25,6 +25,7 @@ _COLUMNS = (("hit@1", "hit@1"), ("hit@5", "hit@5"), ("hit@10", "hit@10"), ("mrr"
 def register_bench(bench_app: typer.Typer) -> None:
     bench_app.command("retrieval")(bench_retrieval)
     bench_app.command("ann")(bench_ann)
+    bench_app.command("embed-speed")(bench_embed_speed)
 
 
 def _progress(enabled: bool):
@@ -138,6 +139,8 @@ def bench_ann(
     vectors: int = typer.Option(1_000_000, "--vectors", help="Synthetic vectors indexed."),
     dimension: int = typer.Option(384, "--dimension", help="Vector dimension."),
     clusters: int = typer.Option(2000, "--clusters", help="Gaussian-mixture components."),
+    spread: float = typer.Option(0.8, "--spread", help="Noise around each cluster centre (0.8: "
+                                 "neighbour cosines like MiniLM's on MedQuAD)."),
     queries: int = typer.Option(1000, "--queries", help="Queries (fresh points of the mixture)."),
     nprobe: list[int] = typer.Option([8, 16, 32, 64], "--nprobe", help="IVF lists searched; "
                                      "repeat to sweep."),
@@ -161,20 +164,66 @@ def bench_ann(
     # Base vectors, the IVF copy and the exact index's copy live at once: about 3 x 4 bytes each.
     needed_gb = vectors * dimension * 4 * 3 / 1e9
     if needed_gb > 8:
-        raise ValueError(f"--vectors {vectors} x --dimension {dimension} needs about "
-                         f"{needed_gb:.1f} GB; keep it under 8 GB")
+        raise ValueError(f"--vectors x --dimension needs {needed_gb:.0f} GB (limit 8 GB)")
+    if spread <= 0:
+        raise ValueError(f"--spread must be > 0, got {spread}")
     settings = AnnSettings(vector_count=vectors, dimension=dimension, clusters=clusters,
-                           query_count=queries, nprobes=tuple(nprobe), hnsw_vectors=hnsw_vectors,
+                           spread=spread, query_count=queries, nprobes=tuple(nprobe), hnsw_vectors=hnsw_vectors,
                            seed=seed)
     report = benchmark_ann(settings, _progress(not json_output))
     if json_output:
         print_json(report)
         return
     typer.echo(f"ANN bench: {vectors} clustered vectors (dim {dimension}, {clusters} Gaussian "
-               f"clusters), {queries} queries, top-10; vectors generated in "
+               f"clusters, spread {spread}), {queries} queries, top-10; vectors generated in "
                f"{report['generate_seconds']} s\n")
     typer.echo(_markdown_table(
         ["index", "recall@10", "p50 ms", "p95 ms", "build s", "peak RSS MB", "note"],
         [[row["index"], f"{row['recall@10']:.4f}", str(row["p50_ms"]), str(row["p95_ms"]),
           str(row["build_s"]), str(row["peak_rss_mb"]), row.get("note", "")]
          for row in report["rows"]]))
+
+
+@user_errors
+def bench_embed_speed(
+    data: Path = typer.Option(..., "--data", help="The benchmarks folder (MedQuAD answers are "
+                                                  "the passages timed)."),
+    sample: int = typer.Option(256, "--sample", help="Passages timed (seeded sample)."),
+    rounds: int = typer.Option(3, "--rounds", help="Interleaved rounds; the best counts."),
+    seed: int = typer.Option(2024, "--seed"),
+    json_output: bool = typer.Option(False, "--json", help="Print the rows as JSON."),
+    data_dir: Path = DataDirOption,
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Passage embedding speed: MiniLM fp32 (sentence-transformers) vs ONNX fp32 and int8.
+
+    All three run on the same passages in the same process, round by round, so that the
+    load of a shared machine falls on each alike; fidelity is the cosine to fp32 vectors.
+    """
+    import random
+
+    from eval.retrieval_bench import compare_embedding_speed
+    from eval.retrieval_data import load_medquad
+    from knowledge.paths import DataPaths
+    from retrieval.embedders import load_default_embedder
+    from retrieval.index import embedding_text
+    from retrieval.onnx_embedder import OnnxMiniLMEmbedder
+
+    setup_logging(verbose)
+    if sample <= 0 or rounds <= 0:
+        raise ValueError(f"--sample and --rounds must be > 0, got {sample} and {rounds}")
+    passages = load_medquad(data).passages
+    chosen = random.Random(seed).sample(passages, min(sample, len(passages)))
+    paths = DataPaths(resolve_data_dir(data_dir)).ensure()
+    embedders = {"sentence-transformers fp32": load_default_embedder(),
+                 "onnx fp32": OnnxMiniLMEmbedder(paths.models_dir, "fp32"),
+                 "onnx int8": OnnxMiniLMEmbedder(paths.models_dir, "int8")}
+    rows = compare_embedding_speed([embedding_text(p) for p in chosen], embedders,
+                                   "sentence-transformers fp32", rounds)
+    if json_output:
+        print_json(rows)
+        return
+    typer.echo(f"Embedding {len(chosen)} MedQuAD passages (title + answer), {rounds} "
+               "interleaved rounds\n")
+    keys = list(rows[0])
+    typer.echo(_markdown_table(keys, [[str(row[k]) for k in keys] for row in rows]))

@@ -13,50 +13,16 @@ from typing import Sequence
 
 import numpy as np
 
+# The ranking metrics live with retrieval (its benchmark uses them too); re-exported here so
+# that eval's scoring reads from one place.
+from retrieval.metrics import hit_at_k, ndcg_at_k, reciprocal_rank  # noqa: F401
+
 # Most urgent first. The five-level scale of assistant.triage and the three-level scale of
 # symptom-checker vignettes (emergent / non-emergent / self-care, Semigran et al. 2015).
 FIVE_LEVELS = ("emergency", "urgent", "soon", "routine", "self-care")
 THREE_LEVELS = ("em", "ne", "sc")
 FIVE_TO_THREE = {"emergency": "em", "urgent": "ne", "soon": "ne", "routine": "ne",
                  "self-care": "sc"}
-
-
-def hit_at_k(retrieved_ids: Sequence[str], gold_ids: Sequence[str], k: int) -> float:
-    """1.0 when any gold passage is among the first ``k`` retrieved, else 0.0."""
-    if k <= 0:
-        raise ValueError(f"k must be > 0, got {k}")
-    gold = set(gold_ids)
-    return 1.0 if any(pid in gold for pid in retrieved_ids[:k]) else 0.0
-
-
-def reciprocal_rank(retrieved_ids: Sequence[str], gold_ids: Sequence[str]) -> float:
-    """1 / rank of the first gold passage retrieved (0.0 when none is)."""
-    gold = set(gold_ids)
-    for rank, pid in enumerate(retrieved_ids, 1):
-        if pid in gold:
-            return 1.0 / rank
-    return 0.0
-
-
-def ndcg_at_k(retrieved_ids: Sequence[str], gold_ids: Sequence[str], k: int = 10) -> float:
-    """Binary-relevance nDCG@k: DCG of the ranking over the DCG of a perfect one.
-
-    DCG = sum over gold hits at rank r <= k of 1 / log2(r + 1); the ideal ranking puts
-    min(len(gold), k) gold passages first. Duplicate retrieved ids count once.
-    """
-    if k <= 0:
-        raise ValueError(f"k must be > 0, got {k}")
-    gold = set(gold_ids)
-    if not gold:
-        raise ValueError("ndcg_at_k needs at least one gold passage id")
-    seen: set[str] = set()
-    dcg = 0.0
-    for rank, pid in enumerate(retrieved_ids[:k], 1):
-        if pid in gold and pid not in seen:
-            dcg += 1.0 / math.log2(rank + 1)
-        seen.add(pid)
-    ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(len(gold), k) + 1))
-    return dcg / ideal
 
 
 def rubric_score(met: Sequence[bool], points: Sequence[float]) -> float:

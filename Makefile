@@ -29,12 +29,14 @@ $(VENV)/.installed: pyproject.toml
 		medspacy_quickumls==3.2 medspacy_unqlite==0.9.8
 	touch $@
 
-test: install
+test: install browser-deps
 	$(PY) -m pytest -q
 
 test-fast: install
 	$(PY) -m pytest -q -m "not slow and not browser"
 
 # Debian's Chromium for the browser tests (Playwright's own browser download fails offline).
+# Installed when we are root; otherwise the browser tests say what to install and skip.
 browser-deps:
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver)
+	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || \
+		(apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null)

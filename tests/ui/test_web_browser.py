@@ -29,7 +29,10 @@ TIMEOUT_MS = 180_000 if os.environ.get("RUIYI_BROWSER_REAL_MODELS") == "1" else 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, request):
     if not Path(CHROMIUM).exists():
-        pytest.skip("needs Debian's chromium: apt-get install -y chromium chromium-driver")
+        message = "needs Debian's chromium: apt-get install -y chromium chromium-driver"
+        if os.environ.get("CI"):  # CI installs it (.ci/run): a missing browser is a failure there
+            pytest.fail(message)
+        pytest.skip(message)
     root = tmp_path_factory.mktemp("browser") / "data"
     real_models = os.environ.get("RUIYI_BROWSER_REAL_MODELS") == "1"
     if real_models:

@@ -14,6 +14,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+# The threshold in use for each retrieval embedder (``--embedder``): cosine scales differ
+# between models, so each has its own, from ``ruiyi bench abstention --embedder NAME``
+# (README "Abstention and scope" gives the runs).
+ABSTAIN_BELOW_BY_EMBEDDER = {"minilm": 0.30, "minilm-onnx": 0.30, "use": 0.24}
+
+
+def threshold_for(embedder_name: str | None) -> float:
+    """The abstention threshold calibrated for an embedder name (MiniLM's when unnamed)."""
+    name = embedder_name or "minilm"
+    if name not in ABSTAIN_BELOW_BY_EMBEDDER:
+        raise ValueError(f"no abstention threshold calibrated for embedder {name!r}; "
+                         f"known: {', '.join(ABSTAIN_BELOW_BY_EMBEDDER)}")
+    return ABSTAIN_BELOW_BY_EMBEDDER[name]
+
 
 @dataclass(frozen=True)
 class Calibration:

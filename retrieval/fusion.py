@@ -30,9 +30,9 @@ class FusionConfig:
     disjoint from the 2,000 reported); see README "Retrieval" for the sweep."""
 
     method: str = "weighted"
-    dense_weight: float = 0.6
-    lexical_weight: float = 0.4
-    normalisation: str = "tmm"
+    dense_weight: float = 0.7
+    lexical_weight: float = 0.3
+    normalisation: str = "minmax"
     rrf_k: float = 60.0
 
     def __post_init__(self) -> None:

@@ -183,6 +183,9 @@ class OnnxMiniLMEmbedder:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = self.threads or (os.cpu_count() or 1)
         options.log_severity_level = 3  # warnings about hardware-specific fusions are noise here
+        # Idle pool threads sleep instead of spinning: on a shared 2-core machine spinning
+        # threads slow every other process (and this one's FAISS search) for little gain.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self._session = ort.InferenceSession(str(self.model_path), options,
                                                  providers=["CPUExecutionProvider"])

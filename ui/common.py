@@ -37,6 +37,11 @@ DataDirOption = typer.Option(
     help="Where Ruiyi keeps its index, model cache and database "
          "(default: $RUIYI_HOME or ~/.local/share/ruiyi).")
 
+EmbedderOption = typer.Option(
+    "minilm", "--embedder", envvar="RUIYI_EMBEDDER",
+    help="Retrieval embedder: minilm (default), minilm-onnx (int8, faster index builds) or use "
+         "(multilingual: questions in Chinese). Changing it rebuilds the index once.")
+
 
 def resolve_data_dir(data_dir: Path | None) -> Path:
     return Path(data_dir) if data_dir else default_data_dir()

@@ -20,3 +20,14 @@ def test_rates_count_scores_at_the_threshold_as_answered():
 def test_empty_inputs_are_refused():
     with pytest.raises(ValueError, match="at least one"):
         calibrate_threshold([], [0.1])
+
+
+def test_each_embedder_has_its_own_threshold_and_unknown_ones_are_refused():
+    from assistant.abstention import ABSTAIN_BELOW_BY_EMBEDDER, threshold_for
+    from retrieval.embedders import EMBEDDER_CHOICES
+
+    assert set(ABSTAIN_BELOW_BY_EMBEDDER) == set(EMBEDDER_CHOICES)
+    assert threshold_for(None) == threshold_for("minilm") == 0.30
+    assert threshold_for("use") < threshold_for("minilm")  # USE's cosines run lower
+    with pytest.raises(ValueError, match="no abstention threshold"):
+        threshold_for("bert")

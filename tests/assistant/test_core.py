@@ -4,6 +4,8 @@ from assistant.answer import ABSTENTION_MESSAGE
 from assistant.chat import FailingChatModel, ScriptedChatModel
 from assistant.core import Assistant, AssistantConfig
 from assistant.followup import retrieval_query
+from retrieval.hybrid import HybridRetriever
+from retrieval.index import build_index
 from retrieval.query import QueryError
 
 
@@ -96,3 +98,20 @@ def test_clinical_aids_ride_with_the_answer_and_not_with_declined_questions(hash
     assert answer.calculations[0]["score"] == 3 and answer.differential["conditions"]
     declined = assistant.answer("amoxicillin dose for my dog")
     assert declined.calculations == [] and declined.differential is None
+
+
+def test_filters_in_the_config_reach_retrieval(sample_passages, hash_embedder):
+    retriever = HybridRetriever(build_index(sample_passages, hash_embedder), hash_embedder)
+    config = AssistantConfig(abstain_below=-1.0, filters={"topic": "sore-throat"})
+    answer = Assistant(ScriptedChatModel(["Offer penicillin [1]."]), retriever,
+                       config).answer("blood pressure and sore throat antibiotics")
+    assert answer.passages and {sp.passage.topic for sp in answer.passages} == {"sore-throat"}
+
+
+def test_filters_that_match_nothing_abstain_and_say_why(sample_passages, hash_embedder):
+    retriever = HybridRetriever(build_index(sample_passages, hash_embedder), hash_embedder)
+    config = AssistantConfig(abstain_below=-1.0, filters={"publisher": "SIGN"})
+    answer = Assistant(ScriptedChatModel(["never used"]), retriever,
+                       config).answer("sore throat antibiotics")
+    assert answer.abstained and answer.abstention_reason == "no-passages"
+    assert "no passage matches the filters" in answer.text and answer.passages == []

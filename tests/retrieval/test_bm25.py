@@ -80,3 +80,12 @@ def test_bad_configs_and_empty_corpora_are_refused():
         BM25Config(method="tfidf")
     with pytest.raises(ValueError, match="0 passages"):
         BM25Index([])
+
+
+def test_coverage_is_the_share_of_query_characters_the_corpus_knows(bm25):
+    assert bm25.coverage("sore throat") == 1.0
+    # "hypertension" (12 letters) known, "zzqx" (4) unknown; "the" is a stopword.
+    assert bm25.coverage("the hypertension zzqx") == pytest.approx(12 / 16)
+    # Only the number (3 of 10 characters) is a corpus word.
+    assert bm25.coverage("高血压怎么确诊 150") == pytest.approx(3 / 10)
+    assert bm25.coverage("the of") == 0.0

@@ -31,3 +31,14 @@ def test_minilm_embeds_offline_and_ranks_related_text_higher(minilm):
     assert vectors.shape == (3, 384) and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1, rtol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+
+
+def test_embedder_names_map_to_embedders_and_unknown_names_are_refused(tmp_path):
+    from retrieval.embedders import EMBEDDER_CHOICES, embedder_by_name
+    from retrieval.multilingual import USE_MODEL_ID
+
+    assert embedder_by_name("minilm", tmp_path).model_id == "sentence-transformers/all-MiniLM-L6-v2"
+    assert embedder_by_name("minilm-onnx", tmp_path).model_id.endswith("+onnx-int8")
+    assert embedder_by_name("use", tmp_path).model_id == USE_MODEL_ID
+    with pytest.raises(ValueError, match=", ".join(EMBEDDER_CHOICES)):
+        embedder_by_name("bert", tmp_path)

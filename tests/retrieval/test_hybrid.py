@@ -172,3 +172,34 @@ def test_bad_configs_are_refused():
         HybridConfig(duplicate_similarity=0)
     with pytest.raises(ValueError, match="mmr_lambda"):
         HybridConfig(mmr_lambda=2)
+
+
+def test_bm25_weight_follows_how_much_of_the_query_it_can_read(retriever):
+    full = retriever._fusion_for("colchicine gout flare")
+    assert full.lexical_weight == retriever.config.fusion.lexical_weight
+    chinese = retriever._fusion_for("痛风急性发作 500")  # BM25 reads "500": 3 of 9 characters
+    assert chinese.lexical_weight == pytest.approx(retriever.config.fusion.lexical_weight / 3)
+    assert chinese.dense_weight == retriever.config.fusion.dense_weight
+
+
+def test_a_publisher_filter_keeps_co_published_guidelines_and_a_miss_lists_the_values(
+        hash_embedder):
+    from ruiyi_test_helpers import Source, make_passage
+
+    joint = Source("NICE, BTS and SIGN", "NG245", "Asthma", "2024-11",
+                   "https://www.nice.org.uk/guidance/ng245")
+    cks = Source("NICE CKS", "CKS", "Gout", "2024-01", "https://cks.nice.org.uk/topics/gout/")
+    passages = [
+        make_passage("a", "Offer a low-dose ICS formoterol reliever for asthma.", joint,
+                     ("Asthma", "Management"), "asthma-adults", "asthma-adults"),
+        make_passage("g", "Treat a gout flare with an NSAID or colchicine.", cks,
+                     ("Gout", "Management"), "gout", "gout"),
+        make_passage("r", "Cardiac arrest: start chest compressions.",
+                     Source("Resuscitation Council UK", "ALS", "Adult life support", "2021",
+                            "https://www.resus.org.uk/"), ("ALS", "Steps"), "resus", "resus"),
+    ]
+    retriever = HybridRetriever(build_index(passages, hash_embedder), hash_embedder)
+    kept = retriever.search("asthma gout arrest", top_k=3, filters={"publisher": "nice"})
+    assert {sp.passage.passage_id for sp in kept} == {"a", "g"}
+    missed = retriever.search("asthma", top_k=3, filters={"topic": "asthma"})
+    assert missed == [] and "values here: asthma-adults, gout, resus" in missed.reason

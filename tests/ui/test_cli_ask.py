@@ -77,3 +77,48 @@ def test_ask_prints_calculations_and_the_differential(hash_retriever, monkeypatc
     assert result.exit_code == 0, result.output
     assert "CURB65 = 5" in result.output and "thorax" in result.output.lower()
     assert "Differential diagnosis" in result.output and "pneumonia" in result.output.lower()
+
+
+def test_filter_and_embedder_options_reach_the_assistant(monkeypatch):
+    from assistant.chat import ScriptedChatModel
+    from assistant.core import Assistant
+
+    seen = {}
+
+    def fake_build_assistant(data_dir, model, quantization, config, progress=None, embedder=None):
+        seen.update(filters=config.filters, embedder=embedder)
+        return Assistant(ScriptedChatModel(["unused"]), _EmptyRetriever(), config)
+
+    monkeypatch.setattr("assistant.factory.build_assistant", fake_build_assistant)
+    result = runner.invoke(app, ["ask", "inhaler step-up", "--topic", "asthma", "--publisher",
+                                 "NICE", "--publisher", "BTS", "--embedder", "minilm-onnx",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    assert seen == {"filters": {"topic": ["asthma"], "publisher": ["NICE", "BTS"]},
+                    "embedder": "minilm-onnx"}
+
+
+class _EmptyRetriever:
+    def search(self, query, top_k=5, filters=None):
+        return []
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--embedder", "bert"], "--embedder must be one of minilm, minilm-onnx, use"),
+    (["--topic", " "], "--topic needs a value"),
+])
+def test_bad_retrieval_options_exit_2_before_anything_loads(tmp_path, args, fragment):
+    result = runner.invoke(app, ["ask", "sore throat", "--data-dir", str(tmp_path), *args])
+    assert result.exit_code == 2, result.output
+    assert fragment in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "index").exists()
+
+
+@pytest.mark.slow
+def test_ask_with_a_topic_filter_cites_only_that_topic(real_assistant, real_data_dir):
+    result = runner.invoke(app, ["ask", "how do I confirm the diagnosis?", "--topic",
+                                 "asthma-adults", "--json", "--data-dir", str(real_data_dir)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["passages"]
+    assert {p["guideline_id"] for p in data["passages"]} == {"asthma-adults"}

@@ -8,7 +8,7 @@ from retrieval_bench_fixtures import write_benchmarks
 from ui.cli import app
 
 runner = CliRunner()
-METHODS = ["bm25", "dense", "hybrid", "hybrid-rrf60", "langchain-faiss"]
+METHODS = ["bm25", "dense", "hybrid", "hybrid-no-abbrev", "hybrid-rrf60", "langchain-faiss"]
 
 
 @pytest.fixture

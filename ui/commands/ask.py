@@ -8,10 +8,11 @@ import typer
 from rich.markup import escape
 from rich.panel import Panel
 
-from ui.common import (DataDirOption, IndexProgress, console, print_json, resolve_data_dir,
-                       setup_logging, user_errors)
+from ui.common import (DataDirOption, EmbedderOption, IndexProgress, console, print_json,
+                       resolve_data_dir, setup_logging, user_errors)
 
 DISCLAIMER = "Ruiyi supports, and does not replace, clinical judgement."
+FILTER_EXAMPLES = {"publisher": "NICE", "topic": "asthma", "region": "UK"}
 
 
 def register(app: typer.Typer) -> None:
@@ -26,19 +27,40 @@ def ask(
                               "(default: the offline SmolLM2-135M-Instruct)."),
     quantization: str = typer.Option("none", "--quantization", help="none | nf4 | int8"),
     top_k: int = typer.Option(4, "--top-k", help="How many passages to retrieve."),
+    publisher: list[str] = typer.Option(None, "--publisher", help="Only passages from this "
+                                        "publisher (e.g. NICE); repeat for several."),
+    topic: list[str] = typer.Option(None, "--topic", help="Only passages on this topic "
+                                    "(e.g. asthma); repeat for several."),
+    region: list[str] = typer.Option(None, "--region", help="Only passages for this region "
+                                     "(e.g. UK); repeat for several."),
+    embedder: str = EmbedderOption,
     data_dir: Path = DataDirOption,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log timings and counts."),
 ) -> None:
     """Answer a GP question from the guideline passages, with numbered citations."""
+    from assistant.abstention import threshold_for
     from assistant.core import AssistantConfig
     from assistant.factory import build_assistant
+    from retrieval.embedders import EMBEDDER_CHOICES
+    from retrieval.hybrid import normalise_filters
     from retrieval.query import check_query
 
     setup_logging(verbose)
     check_query(question)  # fail fast, before any model or index loads
+    if embedder not in EMBEDDER_CHOICES:
+        raise ValueError(f"--embedder must be one of {', '.join(EMBEDDER_CHOICES)}, "
+                         f"got {embedder!r}")
+    filters = {name: values for name, values in
+               (("publisher", publisher), ("topic", topic), ("region", region)) if values}
+    for name, values in filters.items():
+        if not all(value.strip() for value in values):
+            raise ValueError(f"--{name} needs a value, e.g. --{name} {FILTER_EXAMPLES[name]}")
+    normalise_filters(filters)  # checked before any model or index loads
     progress = IndexProgress("Building the guideline index (first use)", enabled=not json_output)
     assistant = build_assistant(resolve_data_dir(data_dir), model, quantization,
-                                AssistantConfig(top_k=top_k), progress=progress)
+                                AssistantConfig(top_k=top_k, filters=filters or None,
+                                                abstain_below=threshold_for(embedder)),
+                                progress=progress, embedder=embedder)
     answer = assistant.answer(question)
     if json_output:
         print_json(answer.to_dict())

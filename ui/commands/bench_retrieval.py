@@ -168,7 +168,8 @@ def bench_ann(
     if spread <= 0:
         raise ValueError(f"--spread must be > 0, got {spread}")
     settings = AnnSettings(vector_count=vectors, dimension=dimension, clusters=clusters,
-                           spread=spread, query_count=queries, nprobes=tuple(nprobe), hnsw_vectors=hnsw_vectors,
+                           spread=spread, query_count=queries, nprobes=tuple(nprobe),
+                           hnsw_vectors=hnsw_vectors,
                            seed=seed)
     report = benchmark_ann(settings, _progress(not json_output))
     if json_output:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from ui.common import DataDirOption, IndexProgress, console, fail, resolve_data_dir, setup_logging
+from ui.common import (DataDirOption, EmbedderOption, IndexProgress, console, fail,
+                       resolve_data_dir, setup_logging)
 
 
 def register(app: typer.Typer) -> None:
@@ -21,6 +22,7 @@ def serve(
     model: str = typer.Option(None, "--model", help="A Hugging Face model id or local path "
                               "(default: the offline SmolLM2-135M-Instruct)."),
     quantization: str = typer.Option("none", "--quantization", help="none | nf4 | int8"),
+    embedder: str = EmbedderOption,
     no_auth: bool = typer.Option(False, "--no-auth", help="Run without sign-in (loopback only)."),
     database_url: str = typer.Option(None, "--database-url", envvar="RUIYI_DATABASE_URL",
                                      help="SQLAlchemy URL for the audit store (default: SQLite "
@@ -32,6 +34,7 @@ def serve(
     """Serve the Ruiyi web app (Consult, Triage, Knowledge, Review, Audit)."""
     from assistant.transformers_backend import QUANTIZATIONS
     from knowledge.paths import DataPaths
+    from retrieval.embedders import EMBEDDER_CHOICES
     from ui.common import USER_ERRORS
     from ui.web.app import check_bind, launch_app
     from ui.web.auth import UserStore
@@ -40,6 +43,8 @@ def serve(
     setup_logging(verbose)
     if quantization not in QUANTIZATIONS:
         fail(f"--quantization must be one of {', '.join(QUANTIZATIONS)}, got {quantization!r}")
+    if embedder not in EMBEDDER_CHOICES:
+        fail(f"--embedder must be one of {', '.join(EMBEDDER_CHOICES)}, got {embedder!r}")
     paths = DataPaths(resolve_data_dir(data_dir))
     try:
         has_users = UserStore(paths.users_file).exists()
@@ -55,7 +60,7 @@ def serve(
         fail(f"{e} (no users file at {paths.users_file})")
     try:
         ctx = WebContext.create(paths, model, quantization, use_sign_in=sign_in,
-                                database_url=database_url,
+                                database_url=database_url, embedder=embedder,
                                 progress=IndexProgress("Building the guideline index (first use)"),
                                 eval_roots=list(eval_dir) if eval_dir else None)
     except USER_ERRORS as e:

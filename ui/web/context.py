@@ -151,14 +151,15 @@ class WebContext:
     def create(cls, data_dir: Path | DataPaths, model_id: str | None = None,
                quantization: str = "none", use_sign_in: bool = True, assistant=None,
                database_url: str | None = None, progress=None,
-               eval_roots: list[Path] | None = None) -> "WebContext":
+               eval_roots: list[Path] | None = None,
+               embedder: str | None = None) -> "WebContext":
         """Load the assistant once (the model itself loads lazily on the first question)."""
         from assistant.factory import build_assistant
 
         paths = data_dir if isinstance(data_dir, DataPaths) else DataPaths(Path(data_dir))
         paths.ensure()
         assistant = assistant or build_assistant(paths, model_id, quantization, progress=progress,
-                                                with_differential=False)
+                                                with_differential=False, embedder=embedder)
         audit = AuditStore(database_url) if database_url else AuditStore.at_path(paths.database_path)
         users = UserStore(paths.users_file)
         return cls(paths=paths, assistant=assistant, audit=audit,

@@ -24,14 +24,13 @@ import time
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from knowledge.redflag_rules import LEVELS, RedFlagRule, level_rank, load_rules
+from knowledge.redflag_rules import EM_NE_SC, LEVELS, RedFlagRule, level_rank, load_rules
 
 from .clinical_context import Mention, find_mentions
 from .news2 import News2Result, Vitals, score_news2
 
 logger = logging.getLogger(__name__)
 
-EM_NE_SC = {"emergency": "em", "urgent": "ne", "soon": "ne", "routine": "ne", "self-care": "sc"}
 LEVEL_ACTIONS = {
     "emergency": "Call 999 for an ambulance or go to the emergency department now.",
     "urgent": "Same-day assessment by a clinician, within hours.",

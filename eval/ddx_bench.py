@@ -43,6 +43,7 @@ from typing import Iterable, Sequence
 
 from assistant.ddx import Differential, DifferentialEngine, normalise_name
 from knowledge.conditions import Condition, ConditionBase
+from knowledge.jsonl import read_jsonl_objects
 
 logger = logging.getLogger(__name__)
 
@@ -135,20 +136,8 @@ MATCHING_RULE = ("gold matches a condition when their ICD-10-CM codes share the 
 
 def load_cases(path: str | Path = DEFAULT_VIGNETTES) -> list[Case]:
     """Read the project's vignette JSONL, checking every field (errors name line and field)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"vignette file not found: {path}")
     cases = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{path.name}:{number}: not valid JSON ({error})") from error
-        missing = [k for k in _REQUIRED if k not in row]
-        if missing:
-            raise ValueError(f"{path.name}:{number}: missing fields {missing}")
+    for _, row in read_jsonl_objects(path, _REQUIRED):
         cases.append(Case(case_id=str(row["id"]), presentation=row["presentation"],
                           age_years=row["age_years"], sex=row["sex"], pregnant=row["pregnant"],
                           gold_name=row["gold_name"], gold_icd10=row["gold_icd10"] or "",

@@ -4,25 +4,26 @@ support decisions: ``support``; ALCE citation scoring: ``citations``).
 
 Retrieval metrics use binary relevance against the gold passage ids. Triage levels are ordered
 from most to least urgent, so "under-triage" means the prediction was *less* urgent than gold.
+Agreement between two reviewers (the web app's Review tab) is Cohen's kappa.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections import Counter
+from typing import Any, Sequence
 
 import numpy as np
 
 # The ranking metrics live with retrieval (its benchmark uses them too); re-exported here so
 # that eval's scoring reads from one place.
+from knowledge.redflag_rules import EM_NE_SC, LEVELS
 from retrieval.metrics import hit_at_k, ndcg_at_k, reciprocal_rank  # noqa: F401
 
 # Most urgent first. The five-level scale of assistant.triage and the three-level scale of
 # symptom-checker vignettes (emergent / non-emergent / self-care, Semigran et al. 2015).
-FIVE_LEVELS = ("emergency", "urgent", "soon", "routine", "self-care")
+FIVE_LEVELS = LEVELS
 THREE_LEVELS = ("em", "ne", "sc")
-FIVE_TO_THREE = {"emergency": "em", "urgent": "ne", "soon": "ne", "routine": "ne",
-                 "self-care": "sc"}
 
 
 def rubric_score(met: Sequence[bool], points: Sequence[float]) -> float:
@@ -75,7 +76,7 @@ def normalise_urgency(level: str) -> str:
 
 def to_three_levels(level: str) -> str:
     level = normalise_urgency(level)
-    return FIVE_TO_THREE.get(level, level)
+    return EM_NE_SC.get(level, level)
 
 
 def triage_outcome(gold: str, predicted: str) -> str:
@@ -128,3 +129,22 @@ def tokens_per_second(output_tokens: Sequence[float], generate_seconds: Sequence
     over-weights short answers)."""
     seconds = float(sum(generate_seconds))
     return float(sum(output_tokens)) / seconds if seconds > 0 else math.nan
+
+
+def cohens_kappa(first: Sequence[Any], second: Sequence[Any]) -> float | None:
+    """Cohen's kappa for two raters' labels of the same items (unweighted).
+
+    kappa = (p_observed - p_expected) / (1 - p_expected). ``None`` when there are no items or
+    agreement by chance is certain (both raters used one and the same label)."""
+    if len(first) != len(second):
+        raise ValueError(f"both raters need the same number of labels, got {len(first)} and "
+                         f"{len(second)}")
+    n = len(first)
+    if n == 0:
+        return None
+    observed = sum(a == b for a, b in zip(first, second)) / n
+    counts_a, counts_b = Counter(first), Counter(second)
+    expected = sum(counts_a[label] * counts_b[label] for label in counts_a) / (n * n)
+    if expected >= 1.0:
+        return None
+    return (observed - expected) / (1.0 - expected)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from knowledge.jsonl import read_jsonl_objects
 from knowledge.passage import Passage, Source
 
 DATASETS = ("medquad", "pubmedqa", "gp", "gp-zh")
@@ -119,10 +120,7 @@ def read_gp_questions(suite_dir: Path) -> list[RetrievalQuestion]:
     """In-scope questions with gold passages from every ``*.jsonl`` file of ``suite_dir``."""
     questions = []
     for path in sorted(Path(suite_dir).glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            record = json.loads(line)
+        for _, record in read_jsonl_objects(path):
             if record.get("in_scope") is False or not record.get("gold_passages"):
                 continue
             questions.append(RetrievalQuestion(record["id"], record["question"],

@@ -9,7 +9,6 @@ predictions; the runner only times the calls. Vignette text is never logged.
 
 from __future__ import annotations
 
-import json
 import logging
 import statistics
 import time
@@ -18,6 +17,7 @@ from typing import Callable, Iterable
 
 from assistant.news2 import Vitals
 from assistant.triage import EM_NE_SC, PatientContext, TriageResult, triage, warm_up
+from knowledge.jsonl import read_jsonl_objects
 from knowledge.redflag_rules import LEVELS, level_rank
 
 logger = logging.getLogger(__name__)
@@ -30,16 +30,7 @@ REQUIRED_KEYS = ("id", "text", "age_years", "sex", "pregnant", "vitals", "urgenc
 def load_vignettes(path: Path | str = DEFAULT_VIGNETTES) -> list[dict]:
     """Read and validate vignettes; raises ``ValueError`` naming the line and the problem."""
     vignettes = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{path}:{number}: not JSON: {error}") from error
-        missing = [key for key in REQUIRED_KEYS if key not in item]
-        if missing:
-            raise ValueError(f"{path}:{number}: missing {', '.join(missing)}")
+    for number, item in read_jsonl_objects(path, REQUIRED_KEYS):
         if item["urgency_level"] not in LEVELS:
             raise ValueError(f"{path}:{number}: urgency_level must be one of {LEVELS}")
         if item["em_ne_sc"] != EM_NE_SC[item["urgency_level"]]:

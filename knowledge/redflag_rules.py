@@ -41,6 +41,9 @@ logger = logging.getLogger(__name__)
 RULES_DIR = Path(__file__).parent / "redflags"
 # Most to least urgent; the index is the severity rank used everywhere.
 LEVELS = ("emergency", "urgent", "soon", "routine", "self-care")
+# The five levels folded to the three of published symptom-checker studies: emergency care,
+# non-emergency care, self-care.
+EM_NE_SC = {"emergency": "em", "urgent": "ne", "soon": "ne", "routine": "ne", "self-care": "sc"}
 VITAL_FIELDS = ("rr_per_min", "spo2_percent", "sbp_mmhg", "dbp_mmhg", "hr_bpm", "temp_c",
                 "glucose_mmol_l", "consciousness")
 OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,

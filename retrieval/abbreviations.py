@@ -29,8 +29,9 @@ ANY_CASE = {
     "ssris": "selective serotonin reuptake inhibitors", "nsaid": "non-steroidal "
     "anti-inflammatory drug", "nsaids": "non-steroidal anti-inflammatory drugs",
     "ppi": "proton pump inhibitor", "doac": "direct oral anticoagulant",
-    "ttg": "tissue transglutaminase", "y/o": "year old", "yrs": "years", "hba1c": "glycated haemoglobin", "egfr": "estimated glomerular "
-    "filtration rate", "dvt": "deep vein thrombosis",
+    "ttg": "tissue transglutaminase", "y/o": "year old", "yrs": "years",
+    "hba1c": "glycated haemoglobin", "egfr": "estimated glomerular filtration rate",
+    "dvt": "deep vein thrombosis",
     "tia": "transient ischaemic attack", "acs": "acute coronary syndrome",
     "stemi": "ST-elevation myocardial infarction", "gord": "gastro-oesophageal reflux disease",
     "ibs": "irritable bowel syndrome", "ibd": "inflammatory bowel disease",
@@ -42,7 +43,8 @@ ANY_CASE = {
     "pefr": "peak expiratory flow", "gca": "giant cell arteritis",
     "pmr": "polymyalgia rheumatica",
     "thr": "total hip replacement", "tkr": "total knee replacement", "uln": "upper limit of normal",
-    "soboe": "shortness of breath on exertion", "n&v": "nausea and vomiting", "hrt": "hormone replacement therapy",
+    "soboe": "shortness of breath on exertion", "n&v": "nausea and vomiting",
+    "hrt": "hormone replacement therapy",
     "coc": "combined oral contraceptive",
 }
 # Matched only as typed in capitals: short forms that collide with ordinary words.

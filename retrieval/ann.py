@@ -8,11 +8,12 @@ cores), trained by 10 k-means iterations on a seeded sample of 40 points per lis
 with ``nprobe`` lists.
 
 IVF was chosen over HNSW on ``ruiyi bench ann`` (a million clustered 384-d vectors, this
-2-core machine): IVF-1024 reached recall@10 0.9998 at nprobe 8 (p50 0.5 ms) after a 6 s build
-(45 s when the machine was busy), while HNSW (M=16) took 52 s to build and reached only 0.53-0.73
-at efSearch 32-128 (probably its greedy walk strands between well-separated clusters). On a harder mixture
-(20,000 small clusters, neighbours barely closer than strangers) both fall short: IVF 0.74 at
-nprobe 64, HNSW 0.58 at efSearch 128 (README "Retrieval").
+2-core machine): IVF-1024 reached recall@10 0.9998 at nprobe 8 (p50 0.5 ms) after a 6 s
+build (45 s when the machine was busy), while HNSW (M=16) took 52 s to build and reached only
+0.53-0.73 at efSearch 32-128 (probably its greedy walk strands between well-separated
+clusters). On a harder mixture (20,000 small clusters, neighbours barely closer than
+strangers) both fall short: IVF 0.74 at nprobe 64, HNSW 0.58 at efSearch 128 (README
+"Retrieval").
 
 ``benchmark_ann`` builds both on clustered synthetic data (a Gaussian mixture: real sentence
 embeddings are clustered by topic, and uniform random vectors would make any ANN index look

@@ -1,12 +1,12 @@
 """Hybrid retrieval: dense FAISS and BM25 candidates, fused, optionally reranked, de-duplicated.
 
 Common GP abbreviations in the query are spelled out after it first ("AOM" → "acute otitis
-media", ``abbreviations``). For a query the retriever takes the best ``candidate_depth`` passages of each system, scores
-every candidate with *both* (the cosine of a BM25-only candidate is computed from its stored
-vector, the BM25 score of a dense-only one from the full BM25 score array), fuses the two
-scores (``fusion``), optionally reorders the head with a cross-encoder (``rerank``) and then
-walks down the ranking skipping near-duplicates (same text, or vectors closer than
-``duplicate_similarity``), or applies MMR when ``mmr_lambda`` is set.
+media", ``abbreviations``). Then the retriever takes the best ``candidate_depth`` passages of
+each system, scores every candidate with *both* (the cosine of a BM25-only candidate is
+computed from its stored vector, the BM25 score of a dense-only one from the full BM25 score
+array), fuses the two scores (``fusion``), optionally reorders the head with a cross-encoder
+(``rerank``) and then walks down the ranking skipping near-duplicates (same text, or vectors
+closer than ``duplicate_similarity``), or applies MMR when ``mmr_lambda`` is set.
 
 Each result's ``similarity`` is the embedding cosine, whatever produced the ranking, so the
 assistant's abstention threshold keeps its meaning. Bad input is refused with a clear error

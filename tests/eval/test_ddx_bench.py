@@ -67,7 +67,7 @@ def test_agentclinic_presentation_uses_history_and_examination_not_tests(tmp_pat
 def test_bad_vignette_lines_name_line_and_field(tmp_path):
     path = tmp_path / "v.jsonl"
     path.write_text('{"id": "a", "presentation": "cough"}\n')
-    with pytest.raises(ValueError, match=r"v.jsonl:1: missing fields"):
+    with pytest.raises(ValueError, match=r"v.jsonl:1: missing age_years, sex"):
         load_cases(path)
 
 

@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from eval.metrics import (confusion_matrix, hit_at_k, ndcg_at_k, normalise_urgency, percentile,
-                          precision_recall, reciprocal_rank, rubric_score, to_three_levels,
-                          tokens_per_second, triage_outcome)
+from eval.metrics import (cohens_kappa, confusion_matrix, hit_at_k, ndcg_at_k, normalise_urgency,
+                          percentile, precision_recall, reciprocal_rank, rubric_score,
+                          to_three_levels, tokens_per_second, triage_outcome)
 
 RANKED = ["p3", "p7", "p1", "p9", "p2"]
 
@@ -102,3 +102,15 @@ def test_percentile_and_tokens_per_second():
     # Totals, not the mean of per-case rates: (10 + 90) / (1 + 9) = 10, not (10 + 10) / 2.
     assert tokens_per_second([10, 90], [1, 9]) == 10.0
     assert tokens_per_second([10, 90], [2, 3]) == 20.0
+
+
+def test_cohens_kappa_against_hand_computed_values():
+    # 10 items, raters agree on 7; rater A says yes 6 times, rater B 5 times.
+    a = ["y", "y", "y", "y", "y", "y", "n", "n", "n", "n"]
+    b = ["y", "y", "y", "y", "n", "n", "y", "n", "n", "n"]
+    # p_o = 0.7; p_e = 0.6*0.5 + 0.4*0.5 = 0.5; kappa = 0.2 / 0.5 = 0.4
+    assert cohens_kappa(a, b) == pytest.approx(0.4)
+    assert cohens_kappa(a, a) == pytest.approx(1.0)
+    assert cohens_kappa(["y"] * 3, ["y"] * 3) is None  # chance agreement is certain
+    with pytest.raises(ValueError):
+        cohens_kappa(["y"], [])

@@ -288,18 +288,6 @@ def test_review_of_audit_cases(ctx):
     assert "htn-abpm" in review.case_html(ctx, cases[0])
 
 
-def test_cohens_kappa_against_hand_computed_values():
-    # 10 items, raters agree on 7; rater A says yes 6 times, rater B 5 times.
-    a = ["y", "y", "y", "y", "y", "y", "n", "n", "n", "n"]
-    b = ["y", "y", "y", "y", "n", "n", "y", "n", "n", "n"]
-    # p_o = 0.7; p_e = 0.6*0.5 + 0.4*0.5 = 0.5; kappa = 0.2 / 0.5 = 0.4
-    assert review.cohens_kappa(a, b) == pytest.approx(0.4)
-    assert review.cohens_kappa(a, a) == pytest.approx(1.0)
-    assert review.cohens_kappa(["y"] * 3, ["y"] * 3) is None  # chance agreement is certain
-    with pytest.raises(ValueError):
-        review.cohens_kappa(["y"], [])
-
-
 def test_agreement_between_two_reviewers_and_csv(ctx, eval_run):
     cases = review.load_cases(ctx, "eval", str(eval_run), EVALUATOR)
     source = review.source_name(ctx, str(eval_run))

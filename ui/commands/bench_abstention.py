@@ -8,7 +8,6 @@ the threshold in use.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -37,6 +36,7 @@ def bench_abstention(
     from assistant.abstention import calibrate_threshold, rates_at, threshold_for
     from assistant.factory import build_retriever
     from assistant.scope import check_scope
+    from knowledge.jsonl import read_jsonl_objects
 
     setup_logging(False)
     files = [file for folder in data for file in _jsonl_files(folder)]
@@ -44,10 +44,7 @@ def bench_abstention(
                                 progress=IndexProgress(enabled=not json_output))
     in_scope, out_of_scope, guarded = [], [], 0
     for path in files:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            case = json.loads(line)
+        for _, case in read_jsonl_objects(path, ("question",)):
             if not case.get("in_scope", True) and not check_scope(case["question"]).in_scope:
                 guarded += 1  # declined by the scope guards before any similarity is needed
                 continue

@@ -17,13 +17,13 @@ import csv
 import io
 import json
 import logging
-from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Sequence
 
 import gradio as gr  # module level: Gradio resolves gr.Request hints from globals
 
+from eval.metrics import cohens_kappa
 from ui.web import rendering
 from ui.web.context import WebContext, guard
 
@@ -44,25 +44,6 @@ MAX_AUDIT_CASES = 200
 
 
 # ----------------------------------------------------------------------------- agreement
-
-def cohens_kappa(first: Sequence[Any], second: Sequence[Any]) -> float | None:
-    """Cohen's kappa for two raters' labels of the same items (unweighted).
-
-    kappa = (p_observed - p_expected) / (1 - p_expected). ``None`` when there are no items or
-    agreement by chance is certain (both raters used one and the same label)."""
-    if len(first) != len(second):
-        raise ValueError(f"both raters need the same number of labels, got {len(first)} and "
-                         f"{len(second)}")
-    n = len(first)
-    if n == 0:
-        return None
-    observed = sum(a == b for a, b in zip(first, second)) / n
-    counts_a, counts_b = Counter(first), Counter(second)
-    expected = sum(counts_a[label] * counts_b[label] for label in counts_a) / (n * n)
-    if expected >= 1.0:
-        return None
-    return (observed - expected) / (1.0 - expected)
-
 
 def agreement(reviews: Sequence[dict]) -> list[dict]:
     """Kappa per rubric item for every pair of reviewers with shared cases."""

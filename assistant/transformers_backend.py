@@ -60,11 +60,8 @@ def default_model_spec() -> ModelSpec:
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def gguf_digest(gguf_path: Path, models_dir: Path) -> str:

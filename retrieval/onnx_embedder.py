@@ -5,8 +5,10 @@ pooling inside the graph), optionally quantized to int8 with ONNX Runtime's dyna
 quantization (per-channel weights: per-tensor lost too much, cosine 0.91 at worst against
 fp32 on MedQuAD passages), and cached under ``<data dir>/models/minilm-onnx/`` with a small
 JSON record of what they were made from; a changed source model is re-exported. Texts are
-tokenized with the same tokenizer and 256-token truncation as sentence-transformers, sorted by
-length so that each batch pads little, and the pooled vectors are L2-normalised: the same
+tokenized with the same tokenizer and 256-token truncation as sentence-transformers; fp32
+batches texts sorted by length so that each batch pads little, while int8 runs each text alone
+so that its vector never depends on the batch (see ``embed``). Pooled vectors are
+L2-normalised: the same
 contract as ``SentenceTransformerEmbedder``, with its own ``model_id`` so an index built with
 it is never searched with fp32 MiniLM vectors, or the other way round.
 
@@ -200,8 +202,13 @@ class OnnxMiniLMEmbedder:
         # Longest first, so each batch holds texts of similar length and pads little.
         order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start:start + self.batch_size]
+        # int8 runs one text at a time. Dynamic quantization picks one activation scale per
+        # tensor, so in a batch a text's vector would depend on its neighbours (and their
+        # padding): an index built twice could differ, and a cached vector would not match a
+        # fresh one. One text per run makes each vector a function of its own text alone.
+        batch_size = 1 if self.variant == "int8" else self.batch_size
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
             width = max(len(encodings[i].ids) for i in rows)
             input_ids = np.zeros((len(rows), width), dtype=np.int64)
             attention = np.zeros((len(rows), width), dtype=np.int64)

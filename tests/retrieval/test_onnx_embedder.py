@@ -22,18 +22,48 @@ def models_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("models")
 
 
-@pytest.mark.parametrize("variant, min_cosine", [("fp32", 0.99), ("int8", 0.95)])
-def test_onnx_vectors_match_sentence_transformers(minilm, models_dir, variant, min_cosine):
+@pytest.mark.parametrize("variant", ["fp32", "int8"])
+def test_onnx_vectors_follow_sentence_transformers(minilm, models_dir, variant):
     embedder = OnnxMiniLMEmbedder(models_dir, variant)
     vectors = embedder.embed(TEXTS)
     reference = minilm.embed(TEXTS)
     assert vectors.shape == reference.shape and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1, rtol=1e-5)
-    assert (vectors * reference).sum(axis=1).min() > min_cosine
-    # Batching and length sorting barely change a text's vector (int8 quantizes activations
-    # per batch, so there the batch matters a little).
-    alone = embedder.embed(TEXTS[:1])[0]
-    assert float(alone @ vectors[0]) > (0.9999 if variant == "fp32" else 0.99)
+    # A loose floor that holds on any x86-64 CPU (int8 kernels differ between avx2 and
+    # avx512): the retrieval test below is the real check of fidelity.
+    assert (vectors * reference).sum(axis=1).min() > 0.9
+
+
+@pytest.mark.parametrize("variant", ["fp32", "int8"])
+def test_a_text_gets_the_same_vector_whatever_its_batch(models_dir, variant):
+    embedder = OnnxMiniLMEmbedder(models_dir, variant, batch_size=4)
+    together = embedder.embed(TEXTS)
+    for row, text in enumerate(TEXTS):
+        alone = embedder.embed([text])[0]
+        # fp32 pads within a batch, which moves the last float digits; int8 runs each text
+        # alone, so its vectors must agree exactly up to float noise.
+        np.testing.assert_allclose(alone, together[row], atol=1e-5 if variant == "fp32" else 1e-6)
+    shuffled = embedder.embed(TEXTS[::-1])[::-1]
+    np.testing.assert_allclose(shuffled, together, atol=1e-5 if variant == "fp32" else 1e-6)
+
+
+def test_int8_retrieval_ranks_like_sentence_transformers(minilm, models_dir):
+    """What matters for search: the same passages come first with int8 as with fp32 MiniLM."""
+    passages = [
+        "Offer ambulatory blood pressure monitoring to confirm a diagnosis of hypertension.",
+        "For an acute gout flare offer an NSAID or colchicine.",
+        "Assess a child with fever using the traffic-light table for risk of serious illness.",
+        "Refer people with suspected cauda equina syndrome for an emergency MRI.",
+        "Offer an inhaled corticosteroid to adults with asthma not controlled on a reliever.",
+        "Consider antibiotics for acute otitis media only when the child is systemically unwell.",
+    ]
+    queries = ["how to confirm hypertension", "gout attack treatment", "feverish child assessment",
+               "saddle anaesthesia and urinary retention", "asthma inhaler step up",
+               "ear infection antibiotics in children"]
+    int8 = OnnxMiniLMEmbedder(models_dir, "int8")
+    best_int8 = (int8.embed(queries) @ int8.embed(passages).T).argmax(axis=1)
+    best_fp32 = (minilm.embed(queries) @ minilm.embed(passages).T).argmax(axis=1)
+    assert best_int8.tolist() == best_fp32.tolist() == list(range(len(queries)))
 
 
 def test_own_model_id_and_a_cached_export(models_dir):

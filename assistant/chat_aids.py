@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import re
 
-from assistant.calculator_use import calculations_for
-from assistant.ddx import DifferentialEngine
-from assistant.triage import age_from_text
+from assistant.clinical.calculator_use import calculations_for
+from assistant.clinical.ddx import DifferentialEngine
+from assistant.clinical.triage import age_from_text
 
 logger = logging.getLogger(__name__)
 

@@ -48,7 +48,7 @@ def build_chat_model(data_dir: Path | DataPaths, model_id: str | None = None,
 
 def default_red_flag_checker():
     """The triage engine's red-flag check for chat turns."""
-    from assistant.triage import red_flags_for_question
+    from assistant.clinical.triage import red_flags_for_question
 
     return red_flags_for_question
 

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from assistant.ddx import Differential, DifferentialEngine, normalise_name
+from assistant.clinical.ddx import Differential, DifferentialEngine, normalise_name
 from knowledge.conditions import Condition, ConditionBase
 from knowledge.jsonl import read_jsonl_objects
 

@@ -20,7 +20,7 @@ import numpy as np
 from knowledge.redflag_rules import EM_NE_SC, LEVELS
 from retrieval.metrics import hit_at_k, ndcg_at_k, reciprocal_rank  # noqa: F401
 
-# Most urgent first. The five-level scale of assistant.triage and the three-level scale of
+# Most urgent first. The five-level scale of assistant.clinical.triage and the three-level scale of
 # symptom-checker vignettes (emergent / non-emergent / self-care, Semigran et al. 2015).
 FIVE_LEVELS = LEVELS
 THREE_LEVELS = ("em", "ne", "sc")

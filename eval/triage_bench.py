@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
-from assistant.news2 import Vitals
-from assistant.triage import EM_NE_SC, PatientContext, TriageResult, triage, warm_up
+from assistant.clinical.news2 import Vitals
+from assistant.clinical.triage import EM_NE_SC, PatientContext, TriageResult, triage, warm_up
 from knowledge.jsonl import read_jsonl_objects
 from knowledge.redflag_rules import LEVELS, level_rank
 

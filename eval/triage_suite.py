@@ -1,8 +1,8 @@
-"""Adapting a triage vignette record to ``assistant.triage.triage`` inputs.
+"""Adapting a triage vignette record to ``assistant.clinical.triage.triage`` inputs.
 
 A vignette gives the text (``case_description`` or ``text``), optionally ``age_years`` (or
 ``age``), ``sex``, ``pregnant`` and vital signs either under ``vitals: {...}`` or as top-level
-fields with ``assistant.news2.Vitals`` names (``rr_per_min``, ``spo2_percent``, ``hr_bpm``,
+fields with ``assistant.clinical.news2.Vitals`` names (``rr_per_min``, ``spo2_percent``, ``hr_bpm``,
 ``sbp_mmhg``, ``temp_c``, ...). A value out of range fails that case with the field named
 (the run goes on). Scoring lives in ``scoring``; this module only builds inputs.
 """
@@ -17,8 +17,8 @@ from eval.suites import SuiteInputError
 
 def triage_inputs(record: Mapping[str, Any]):
     """(text, PatientContext, Vitals | None) for one vignette record."""
-    from assistant.news2 import Vitals
-    from assistant.triage import PatientContext
+    from assistant.clinical.news2 import Vitals
+    from assistant.clinical.triage import PatientContext
 
     age = record.get("age_years", record.get("age"))
     if isinstance(age, str):
@@ -44,7 +44,7 @@ def triage_inputs(record: Mapping[str, Any]):
 
 def default_triage_fn() -> Callable[[Mapping[str, Any]], Any]:
     """The deterministic triage engine as a function of a vignette record."""
-    from assistant.triage import triage, warm_up
+    from assistant.clinical.triage import triage, warm_up
     from knowledge.redflag_rules import load_rules
 
     try:

@@ -8,7 +8,7 @@ patterns, a must-not-miss flag, next steps and the guideline it rests on.
 
 This module loads and checks the files (every feature a condition refers to exists, ids are
 unique, ages, weights and enumerations are in range) and raises ``ConditionDataError`` naming
-the file, the condition and the fix. It does not rank anything (``assistant.ddx`` does) and
+the file, the condition and the fix. It does not rank anything (``assistant.clinical.ddx`` does) and
 does not check codes against the ICD-10-CM code set (a test does, with ``simple_icd_10_cm``,
 so that loading stays dependency-free).
 """
@@ -116,7 +116,7 @@ class Condition:
     ``typical_age_years`` is the range where the condition usually presents (outside it the
     prior is lowered); ``age_limits_years`` is where it can present at all (outside it the
     condition is excluded). ``features_for``/``features_against`` carry weights; typical
-    ``features`` weigh 1.0 and ``risk_factors`` 0.5 (see ``assistant.ddx.scoring``).
+    ``features`` weigh 1.0 and ``risk_factors`` 0.5 (see ``assistant.clinical.ddx.scoring``).
     """
 
     condition_id: str
@@ -173,7 +173,7 @@ class ConditionBase:
         raise KeyError(f"no condition with id {condition_id!r}")
 
     def phrase_terms(self) -> dict[str, list[str]]:
-        """``{feature key: phrases}`` in the shape ``clinical_context.find_mentions`` takes."""
+        """``{feature key: phrases}`` in the shape ``assistant.clinical.context.find_mentions`` takes."""
         return {key: list(feature.phrases) for key, feature in self.features.items()}
 
 

@@ -4,10 +4,10 @@ import math
 
 import pytest
 
-from assistant.calculators import (CALCULATORS, CalculatorInputError, get_calculator,
+from assistant.clinical.calculators import (CALCULATORS, CalculatorInputError, get_calculator,
                                    list_calculators, run_calculator)
-from assistant.calculators.cardio import qtc_bazett_ms, qtc_fridericia_ms
-from assistant.calculators.renal import ckd_epi_2021
+from assistant.clinical.calculators.cardio import qtc_bazett_ms, qtc_fridericia_ms
+from assistant.clinical.calculators.renal import ckd_epi_2021
 
 
 def test_registry_lists_every_required_calculator_with_sources():

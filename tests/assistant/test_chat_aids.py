@@ -1,6 +1,6 @@
 """The real calculators and differential engine behind the chat (no LLM)."""
 
-from assistant.calculator_use import calculations_for
+from assistant.clinical.calculator_use import calculations_for
 from assistant.chat_aids import DifferentialPanel, sex_from_text
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.clinical_context import Mention, find_mentions, phrase_pattern
+from assistant.clinical.context import Mention, find_mentions, phrase_pattern
 
 TERMS = {
     "chest_pain": ["chest pain", "pain * chest", "chest feels tight"],
@@ -107,7 +107,7 @@ def test_context_stops_at_sentence_and_line_boundaries():
 
 
 def test_plural_rule_does_not_turn_one_word_into_another():
-    from assistant.clinical_context import find_mentions
+    from assistant.clinical.context import find_mentions
 
     assert find_mentions("itchy hives on both arms", {"hiv": ["hiv"]}) == []
     assert [m.concept for m in find_mentions("two rashes", {"rash": ["rash"]})] == ["rash"]

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from assistant.ddx import (BAND_LIKELY, BAND_MUST_NOT_MISS, DifferentialEngine, apply_llm_reorder,
+from assistant.clinical.ddx import (BAND_LIKELY, BAND_MUST_NOT_MISS, DifferentialEngine, apply_llm_reorder,
                            normalise_name)
-from assistant.ddx.engine import NO_FINDINGS_MESSAGE, ONLY_ABSENT_MESSAGE
+from assistant.clinical.ddx.engine import NO_FINDINGS_MESSAGE, ONLY_ABSENT_MESSAGE
 from knowledge.conditions import load_conditions
 from knowledge.passage import Passage, Source
 from retrieval.types import ScoredPassage

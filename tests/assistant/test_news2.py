@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.news2 import (Vitals, risk_band, score_consciousness, score_news2, score_pulse,
+from assistant.clinical.news2 import (Vitals, risk_band, score_consciousness, score_news2, score_pulse,
                              score_respiration, score_spo2_scale1, score_spo2_scale2,
                              score_systolic, score_temperature)
 

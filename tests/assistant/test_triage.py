@@ -3,8 +3,8 @@ and the whole vignette suite (no emergency under-triaged, accuracy >= 0.85, spee
 
 import pytest
 
-from assistant.news2 import Vitals
-from assistant.triage import (EM_NE_SC, PatientContext, age_from_text, apply_llm_escalation,
+from assistant.clinical.news2 import Vitals
+from assistant.clinical.triage import (EM_NE_SC, PatientContext, age_from_text, apply_llm_escalation,
                               red_flags_for_question, triage)
 from eval.triage_bench import load_vignettes, score_vignettes
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from assistant.ddx import DifferentialEngine
+from assistant.clinical.ddx import DifferentialEngine
 from eval.ddx_bench import (DEFAULT_VIGNETTES, Case, gold_matches, load_agentclinic, load_cases,
                             parse_demographics, run_suite)
 from knowledge.conditions import load_conditions

@@ -49,7 +49,7 @@ def test_required_presentations_are_covered():
 
 
 def test_phrases_compile():
-    from assistant.clinical_context import compile_terms
+    from assistant.clinical.context import compile_terms
 
     phrases = tuple(sorted(all_phrases(RULES)))
     assert len(phrases) > 500

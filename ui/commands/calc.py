@@ -1,7 +1,7 @@
 """`ruiyi calc NAME --field value ...` and `ruiyi calc list`: the clinical calculators.
 
 Fields are passed as ``--field value`` pairs (``--field=value`` works too; a bare ``--flag``
-means yes). Thin: checking and computing live in ``assistant.calculators``; unknown names or
+means yes). Thin: checking and computing live in ``assistant.clinical.calculators``; unknown names or
 fields and out-of-range values give a message with the valid choices and exit code 2.
 """
 
@@ -53,7 +53,7 @@ def calc_command(
     json_output: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Run a clinical calculator: ruiyi calc curb65 --confusion no --urea-mmol-l 8 ..."""
-    from assistant.calculators import get_calculator, list_calculators
+    from assistant.clinical.calculators import get_calculator, list_calculators
 
     if name == "list":
         _print_list(list_calculators(), json_output)

@@ -1,6 +1,6 @@
 """`ruiyi ddx "presentation"` (a ranked, coded, explained differential) and `ruiyi ddx-bench`.
 
-Thin: the engine is ``assistant.ddx``, scoring of the benchmarks ``eval.ddx_bench``. Invalid
+Thin: the engine is ``assistant.clinical.ddx``, scoring of the benchmarks ``eval.ddx_bench``. Invalid
 input (empty text, over 10,000 characters, age outside 0-120, pregnant and male) gives a
 one-line message naming the field and exit code 2; a presentation with no recognisable
 findings prints why no differential is given (exit code 0).
@@ -44,7 +44,7 @@ def ddx_command(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log timings and counts."),
 ) -> None:
     """Rank the differential diagnosis for a GP presentation, with codes and reasons."""
-    from assistant.ddx import DifferentialEngine, validate_inputs
+    from assistant.clinical.ddx import DifferentialEngine, validate_inputs
     from knowledge.conditions import load_conditions
 
     setup_logging(verbose)
@@ -133,7 +133,7 @@ def ddx_bench_command(
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Score the differential on vignettes: top-1/3/10, must-not-miss recall, latency."""
-    from assistant.ddx import DifferentialEngine
+    from assistant.clinical.ddx import DifferentialEngine
     from eval.ddx_bench import (DEFAULT_AGENTCLINIC, DEFAULT_VIGNETTES, load_agentclinic,
                                 load_cases, run_suite)
     from knowledge.conditions import load_conditions

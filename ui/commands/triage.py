@@ -1,6 +1,6 @@
 """`ruiyi triage "free text"`: urgency level, red-flag rules with sources, NEWS2, rationale.
 
-Thin: the engine is ``assistant.triage``; this module parses flags, checks the vitals and
+Thin: the engine is ``assistant.clinical.triage``; this module parses flags, checks the vitals and
 prints. Bad input (impossible vitals, a Fahrenheit temperature without ``--temp-unit f``)
 gives a one-line message naming the flag and exit code 2.
 """
@@ -52,8 +52,8 @@ def triage_command(
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Triage free text (and optional vitals) to emergency / urgent / soon / routine / self-care."""
-    from assistant.news2 import Vitals
-    from assistant.triage import PatientContext, triage
+    from assistant.clinical.news2 import Vitals
+    from assistant.clinical.triage import PatientContext, triage
 
     setup_logging(verbose)
     try:

@@ -136,10 +136,10 @@ class WebContext:
 
     def ddx_engine(self):
         """The differential-diagnosis engine, built on first use over the live retriever
-        (for its passages); None when ``assistant.ddx`` is not installed."""
+        (for its passages); None when ``assistant.clinical.ddx`` is not installed."""
         if self._ddx_engine is None:
             try:
-                from assistant.ddx import DifferentialEngine
+                from assistant.clinical.ddx import DifferentialEngine
             except ImportError:
                 return None
             with self._lock:

@@ -2,8 +2,8 @@
 
 Shows the level as a coloured badge with its action, NEWS2 with each component's score, the
 rules that fired with the matched words highlighted in the nurse's text and their sources,
-and the clinical calculators. All of it comes from ``assistant.triage``, ``assistant.news2``
-and ``assistant.calculators``; this module turns form values into their inputs, their results
+and the clinical calculators. All of it comes from ``assistant.clinical.triage``, ``assistant.clinical.news2``
+and ``assistant.clinical.calculators``; this module turns form values into their inputs, their results
 into HTML, and writes the audit row.
 """
 
@@ -40,8 +40,8 @@ def _number(value: Any) -> float | None:
 def build_inputs(text: str, age: Any, sex: str, pregnant: bool, hr: Any, rr: Any, sbp: Any,
                  spo2: Any, spo2_scale: Any, on_oxygen: bool, temp: Any, avpu: str):
     """Form values → (PatientContext, Vitals | None); ranges are checked by those classes."""
-    from assistant.news2 import Vitals
-    from assistant.triage import PatientContext
+    from assistant.clinical.news2 import Vitals
+    from assistant.clinical.triage import PatientContext
 
     patient = PatientContext(age_years=_number(age), sex=sex or None,
                              pregnant=True if pregnant else None)
@@ -97,7 +97,7 @@ def run_triage(ctx: WebContext, text: str, age: Any = None, sex: str = "", pregn
                spo2_scale: Any = 1, on_oxygen: bool = False, temp: Any = None, avpu: str = "",
                request: Any = None) -> tuple[str, str, str, str]:
     """Returns (badge HTML, NEWS2 HTML, rules HTML, rationale HTML)."""
-    from assistant.triage import triage
+    from assistant.clinical.triage import triage
 
     identity = ctx.require(request, TAB)
     text = text or ""
@@ -125,14 +125,14 @@ def run_triage(ctx: WebContext, text: str, age: Any = None, sex: str = "", pregn
 
 
 def calculator_fields(name: str) -> list[dict]:
-    from assistant.calculators import get_calculator
+    from assistant.clinical.calculators import get_calculator
 
     return [spec.to_dict() for spec in get_calculator(name).fields]
 
 
 def run_calculator_form(ctx: WebContext, name: str, values: dict, request: Any = None) -> str:
     """Run one calculator; blank optional fields are left out. Returns result HTML."""
-    from assistant.calculators import get_calculator
+    from assistant.clinical.calculators import get_calculator
 
     identity = ctx.require(request, TAB)
     calculator = get_calculator(name)
@@ -167,7 +167,7 @@ def run_calculator_form(ctx: WebContext, name: str, values: dict, request: Any =
 # ----------------------------------------------------------------------------- layout
 
 def build(ctx: WebContext):
-    from assistant.calculators import list_calculators
+    from assistant.clinical.calculators import list_calculators
 
     with gr.Tab("Triage", id="triage", elem_id="tab-triage") as tab:
         with gr.Row():

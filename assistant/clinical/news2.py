@@ -6,7 +6,7 @@ hypercapnic respiratory failure, new confusion as part of ACVPU, and 2 points fo
 oxygen), adds them up, applies the single-parameter-3 trigger and returns the clinical risk band
 with its response.
 
-What it does not do: decide triage (``assistant.triage`` maps the risk band to a level), or
+What it does not do: decide triage (``assistant.clinical.triage`` maps the risk band to a level), or
 score children or pregnant women, for whom NEWS2 is not validated (the caller is told so).
 Missing parameters are allowed: the total then covers only what was measured and the result
 says it is incomplete (a lower bound on the real score).

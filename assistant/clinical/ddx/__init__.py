@@ -7,7 +7,7 @@ score parts, the findings for and against with their words, next steps and passa
 must-not-miss condition.
 """
 
-from assistant.ddx.engine import (
+from assistant.clinical.ddx.engine import (
     BAND_LIKELY,
     BAND_MUST_NOT_MISS,
     BAND_POSSIBLE,
@@ -17,7 +17,7 @@ from assistant.ddx.engine import (
     ScoreParts,
     validate_inputs,
 )
-from assistant.ddx.reorder import apply_llm_reorder, normalise_name
+from assistant.clinical.ddx.reorder import apply_llm_reorder, normalise_name
 
 __all__ = [
     "BAND_LIKELY", "BAND_MUST_NOT_MISS", "BAND_POSSIBLE", "Differential", "DifferentialEngine",

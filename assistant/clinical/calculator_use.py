@@ -7,7 +7,7 @@ when it is named in the text (or, for eGFR, BMI and QTc, when its defining measu
 and every required input was found. Otherwise nothing is computed: a guessed input would make a
 confident, wrong score. Yes/no criteria count as present only when affirmed (ConText handles
 "no confusion"). This module extracts and runs; the calculators themselves live in
-``assistant.calculators``.
+``assistant.clinical.calculators``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import logging
 import re
 from typing import Any, Callable
 
-from assistant.calculators import CalculatorInputError, run_calculator
-from assistant.clinical_context import find_mentions
+from assistant.clinical.calculators import CalculatorInputError, run_calculator
+from assistant.clinical.context import find_mentions
 
 logger = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Sequence
 
-from assistant.ddx.evidence import Evidence, EvidenceReader, Finding
-from assistant.ddx.scoring import Contribution, prior_for, score_features
+from assistant.clinical.ddx.evidence import Evidence, EvidenceReader, Finding
+from assistant.clinical.ddx.scoring import Contribution, prior_for, score_features
 from knowledge.conditions import ConditionBase, Condition, load_conditions
 from retrieval.types import Retriever, ScoredPassage
 

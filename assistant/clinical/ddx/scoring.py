@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from assistant.ddx.evidence import Evidence, Finding
+from assistant.clinical.ddx.evidence import Evidence, Finding
 from knowledge.conditions import SUPPORTING_KINDS, Condition, Feature
 
 TYPICAL_WEIGHT = 1.0

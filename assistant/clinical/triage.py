@@ -2,7 +2,7 @@
 
 ``triage(text, patient, vitals)`` finds the red-flag rules (``knowledge/redflags/*.yaml``) whose
 phrases are affirmed in the text (negation, history, family history and hypotheticals are read
-by ``assistant.clinical_context``), checks their age/sex/pregnancy/vital-sign conditions, scores
+by ``assistant.clinical.context``), checks their age/sex/pregnancy/vital-sign conditions, scores
 NEWS2 when vitals are given, and returns the most urgent level with the rules, their sources
 and a short rationale. It never calls an LLM; ``apply_llm_escalation`` lets an LLM raise the
 level afterwards but never lower it.
@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from knowledge.redflag_rules import EM_NE_SC, LEVELS, RedFlagRule, level_rank, load_rules
 
-from .clinical_context import Mention, find_mentions
+from .context import Mention, find_mentions
 from .news2 import News2Result, Vitals, score_news2
 
 logger = logging.getLogger(__name__)
@@ -179,7 +179,7 @@ def apply_llm_escalation(result: TriageResult, llm_level: str) -> TriageResult:
 
 def warm_up() -> None:
     """Load the rules and build the NLP pipeline now (about 3 s), not on the first call."""
-    from .clinical_context import warm_up as build_pipeline
+    from .context import warm_up as build_pipeline
 
     _rule_index(load_rules())
     build_pipeline()

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from assistant.clinical_context import Mention, normalize_text
+from assistant.clinical.context import Mention, normalize_text
 
 _SEP = r"\s*(?:of|was|were|is|are|at|reading|:|=|-)?\s*"
 _NUMBER_WORDS = {

@@ -1,4 +1,4 @@
-"""NEWS2 exposed through the calculator registry (the scoring itself is ``assistant.news2``)."""
+"""NEWS2 exposed through the calculator registry (the scoring itself is ``assistant.clinical.news2``)."""
 
 from __future__ import annotations
 

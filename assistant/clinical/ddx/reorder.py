@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import replace
 from typing import Sequence
 
-from assistant.ddx.engine import BAND_MUST_NOT_MISS, Differential, RankedCondition
+from assistant.clinical.ddx.engine import BAND_MUST_NOT_MISS, Differential, RankedCondition
 
 
 def apply_llm_reorder(differential: Differential, ordered_names: Sequence[str]) -> Differential:

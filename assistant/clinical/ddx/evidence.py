@@ -1,6 +1,6 @@
 """Turn a presentation into findings: which features are present, which are stated absent.
 
-Phrases of the shared feature vocabulary are found with ``assistant.clinical_context.
+Phrases of the shared feature vocabulary are found with ``assistant.clinical.context.
 find_mentions`` (medspacy ConText), so "no fever" is an absent fever, "?PE" a present but
 uncertain finding, "mother had breast cancer" family history (not the patient's finding) and
 "stroke in 2019" history. Numbers are read by ``readings`` ("T 36.8" is an absent fever).
@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
-from assistant.clinical_context import Mention, find_mentions
-from assistant.ddx.readings import ReadingContext, read_numbers
+from assistant.clinical.context import Mention, find_mentions
+from assistant.clinical.ddx.readings import ReadingContext, read_numbers
 from knowledge.conditions import ConditionBase, Feature
 
 # A phrase word such as "temperature" followed by a number is left to the number reader, so

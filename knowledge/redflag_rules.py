@@ -13,14 +13,22 @@ reference name -> publisher, code, title, version, url) and ``rules``. A rule::
         - {phrases: [fever], vitals: ["temp_c >= 38"]}   # ... or phrases and/or vitals
         - {phrases: [had cancer], history_ok: true}      # past mentions count here
       unless: [back to normal]           # optional: an affirmed phrase here stops the rule
+      kind: discriminator                # optional: rule (default) or discriminator (checked
+                                         # first; a general alarm feature of any presentation)
+      examples: [I can't get my breath]  # optional: sentences for the semantic safety net
       age_years: [0, 0.25]               # optional: minimum inclusive, maximum exclusive
       sex: female                        # optional
       pregnant: true                     # optional: only in pregnancy
       action: Call 999 ...               # what to do, in the project's words
       source: {ref: cg95, section: "1.1.1"}
 
-Phrase syntax (case, plurals, ``*`` wildcard) is that of ``assistant.clinical_context``. This
-module only loads and validates; matching text lives in ``assistant.triage``. It imports
+A phrase written ``@concept-id`` stands for that concept of the clinical vocabulary
+(``knowledge/vocabulary``): every English and Chinese synonym, read with its assertion. Vital
+conditions may name any vital sign or test result that the findings reader takes from the text
+(``potassium_mmol_l >= 6.5``, ``gcs <= 8``, ``troponin_raised == 1``).
+
+Phrase syntax (case, plurals, ``*`` wildcard) is that of ``assistant.clinical.context``. This
+module only loads and validates; matching text lives in ``assistant.clinical.triage``. It imports
 nothing else of the project.
 """
 
@@ -36,6 +44,8 @@ from typing import Any, Iterable
 
 import yaml
 
+from knowledge.vocabulary import load_vocabulary
+
 logger = logging.getLogger(__name__)
 
 RULES_DIR = Path(__file__).parent / "redflags"
@@ -45,13 +55,16 @@ LEVELS = ("emergency", "urgent", "soon", "routine", "self-care")
 # non-emergency care, self-care.
 EM_NE_SC = {"emergency": "em", "urgent": "ne", "soon": "ne", "routine": "ne", "self-care": "sc"}
 VITAL_FIELDS = ("rr_per_min", "spo2_percent", "sbp_mmhg", "dbp_mmhg", "hr_bpm", "temp_c",
-                "glucose_mmol_l", "consciousness")
+                "glucose_mmol_l", "consciousness", "gcs", "potassium_mmol_l", "sodium_mmol_l",
+                "ph", "lactate_mmol_l", "ketones_mmol_l", "inr", "hb_g_l", "alt_u_l",
+                "platelets_10e9_l", "crp_mg_l", "crt_s", "bicarbonate_mmol_l", "troponin_raised")
+RULE_KINDS = ("rule", "discriminator")
 OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
              "==": operator.eq, "!=": operator.ne}
 _ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _VITAL_RE = re.compile(r"^\s*([a-z0-9_]+)\s*(<=|>=|==|!=|<|>)\s*([A-Za-z0-9.\-]+)\s*$")
 _RULE_KEYS = {"id", "title", "level", "patterns", "vitals", "also", "unless", "age_years", "sex",
-              "pregnant", "action", "source"}
+              "pregnant", "action", "source", "kind", "examples"}
 _SOURCE_KEYS = ("publisher", "code", "title", "version", "url")
 
 
@@ -127,6 +140,14 @@ class RedFlagRule:
     pregnant: bool | None
     action: str
     source: RuleSource
+    kind: str = "rule"
+    examples: tuple[str, ...] = ()
+
+    @property
+    def concept_refs(self) -> set[str]:
+        """The vocabulary concepts (``@id``) this rule names anywhere."""
+        phrases = [p for g in self.groups for p in g.phrases] + list(self.unless)
+        return {p[1:] for p in phrases if p.startswith("@")}
 
     @property
     def rank(self) -> int:
@@ -146,8 +167,14 @@ def _load_rules_cached(directory: str) -> tuple[RedFlagRule, ...]:
         raise RuleError(f"no rule files (*.yaml) in {folder}")
     rules: list[RedFlagRule] = []
     seen: dict[str, str] = {}
+    known = set(load_vocabulary().concepts)
     for path in files:
         for rule in parse_rule_file(path):
+            unknown = sorted(rule.concept_refs - known)
+            if unknown:
+                raise RuleError(f"{path.name}: rule {rule.id}: unknown concept(s) "
+                                f"{', '.join('@' + c for c in unknown)}; see "
+                                f"knowledge/vocabulary/*.yaml")
             if rule.id in seen:
                 raise RuleError(f"{path.name}: rule id {rule.id!r} already used in {seen[rule.id]}")
             seen[rule.id] = path.name
@@ -232,6 +259,11 @@ def parse_rule(raw: dict, system: str, sources: dict, file_name: str = "<rules>"
     if pregnant not in (None, True, False):
         raise fail(f"pregnant must be true or false, got {pregnant!r}")
 
+    kind = raw.get("kind", "rule")
+    if kind not in RULE_KINDS:
+        raise fail(f"kind must be one of {', '.join(RULE_KINDS)}, got {kind!r}")
+    examples = _phrases(raw.get("examples"), fail, "examples")
+
     source_raw = raw["source"]
     if not isinstance(source_raw, dict) or "ref" not in source_raw:
         raise fail("source must be {ref: <name from sources>, section: ...}")
@@ -250,7 +282,8 @@ def parse_rule(raw: dict, system: str, sources: dict, file_name: str = "<rules>"
         id=rule_id, title=str(raw["title"]).strip(), level=raw["level"], system=system,
         groups=tuple(groups), unless=_phrases(raw.get("unless"), fail, "unless"),
         age_min_years=age_min, age_max_years=age_max, sex=sex, pregnant=pregnant,
-        action=" ".join(str(raw["action"]).split()), source=source,
+        action=" ".join(str(raw["action"]).split()), source=source, kind=kind,
+        examples=examples,
     )
 
 
@@ -288,10 +321,10 @@ def _vitals(raw: Any, fail) -> tuple[VitalCondition, ...]:
 
 
 def all_phrases(rules: Iterable[RedFlagRule]) -> set[str]:
-    """Every phrase used by ``rules`` (for checks and statistics)."""
+    """Every phrase used by ``rules`` (for checks and statistics), without ``@concept`` refs."""
     found: set[str] = set()
     for rule in rules:
         for group in rule.groups:
             found.update(group.phrases)
         found.update(rule.unless)
-    return found
+    return {phrase for phrase in found if not phrase.startswith("@")}

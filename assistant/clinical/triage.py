@@ -1,33 +1,42 @@
 """Deterministic triage: free text (+ optional patient context and vitals) -> urgency level.
 
-``triage(text, patient, vitals)`` finds the red-flag rules (``knowledge/redflags/*.yaml``) whose
-phrases are affirmed in the text (negation, history, family history and hypotheticals are read
-by ``assistant.clinical.context``), checks their age/sex/pregnancy/vital-sign conditions, scores
-NEWS2 when vitals are given, and returns the most urgent level with the rules, their sources
-and a short rationale. It never calls an LLM; ``apply_llm_escalation`` lets an LLM raise the
-level afterwards but never lower it.
+``triage(text, patient, vitals)`` reads the text once with the shared findings reader
+(``findings.read_findings``: vocabulary concepts with assertions in English and Chinese, vital
+signs and test results written in the text, age, sex and pregnancy), then decides in this order:
+
+1. **Discriminators** (``knowledge/redflags/discriminators.yaml``, ``kind: discriminator``):
+   general alarm features of any presentation, in the manner of the Manchester Triage System
+   — airway, breathing, shock, consciousness, fitting, severe pain, haemorrhage, temperature
+   for age, non-blanching rash, vital signs outside age-specific limits (NICE NG143 for
+   children), critical test results. NEWS2 is scored for adults whenever vitals are known.
+2. **Presentation rules** (the other ``knowledge/redflags/*.yaml``), written over concepts
+   (``@concept``), phrases and vitals, each citing its source.
+3. **A semantic safety net** (optional, ``semantic_net.SemanticSafetyNet``): clauses close in
+   meaning to a discriminator's example sentences escalate the level, flagged "possible".
+
+The most urgent of these decides. **Self-care needs positive evidence**: a self-care rule must
+match, and no discriminator, no finding of concern and no abnormal vital sign may be present;
+otherwise the level is routine and says why. A presentation no rule recognises is routine with
+``coverage = "not-covered"``: never self-care. It never calls an LLM; ``apply_llm_escalation``
+lets an LLM raise the level afterwards but never lower it.
 
 Five levels, most urgent first: emergency (call 999 / emergency department now), urgent (same
-day, within hours), soon (within 1-3 days), routine, self-care. With no rule fired the level is
-routine: the text asked for help and nothing says it can wait for self-care.
-
-em/ne/sc follows Semigran et al., BMJ 2015 (emergent care required / non-emergent care
-reasonable / self-care reasonable; their non-emergent example is otitis media, a routine GP
-visit): emergency -> em; urgent, soon and routine -> ne; self-care -> sc.
+day, within hours), soon (within 1-3 days), routine, self-care. em/ne/sc follows Semigran et
+al., BMJ 2015: emergency -> em; urgent, soon and routine -> ne; self-care -> sc.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from knowledge.redflag_rules import EM_NE_SC, LEVELS, RedFlagRule, level_rank, load_rules
 
-from .context import Mention, find_mentions
+from .findings import Finding, Findings, read_findings
 from .news2 import News2Result, Vitals, score_news2
+from .patient import PatientContext, age_from_text
 
 logger = logging.getLogger(__name__)
 
@@ -41,41 +50,10 @@ LEVEL_ACTIONS = {
 }
 # NEWS2 clinical risk -> the least urgent level it allows (RCP 2017 Chart 3, community use).
 NEWS2_FLOOR = {"high": "emergency", "medium": "urgent", "low-medium": "urgent"}
+COVERED, NOT_COVERED = "covered", "not-covered"
 
-_PREGNANCY_TERMS = {"_pregnant": ["pregnant", "pregnancy", "expecting a baby", "weeks gestation",
-                                  "expecting twins"]}
-_AGE_PATTERNS = (
-    (re.compile(r"\b(\d+(?:\.\d+)?)\s*-?\s*(day|week|wk|month|mth|mo|year|yr)s?\s*-?\s*old\b",
-                re.I), None),
-    (re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:yo|y/o|y\.o\.)\b", re.I), "year"),
-    (re.compile(r"\baged?\s+(\d+(?:\.\d+)?)\b", re.I), "year"),
-    # GP shorthand "62M", "34F": upper case and no space, so "fell 3m" is not an age.
-    (re.compile(r"\b(\d{1,3})[MF]\b"), "year"),
-)
-_UNIT_YEARS = {"day": 1 / 365.25, "week": 7 / 365.25, "wk": 7 / 365.25, "month": 1 / 12,
-               "mth": 1 / 12, "mo": 1 / 12, "year": 1.0, "yr": 1.0}
-
-
-@dataclass(frozen=True)
-class PatientContext:
-    """What is known about the patient apart from the text. All optional."""
-
-    age_years: float | None = None
-    sex: str | None = None  # "female" | "male"
-    pregnant: bool | None = None
-
-    def __post_init__(self) -> None:
-        if self.age_years is not None:
-            if isinstance(self.age_years, bool) or not 0 <= self.age_years <= 125:
-                raise ValueError(f"age_years must be 0-125, got {self.age_years!r}")
-        if self.sex is not None:
-            sex = str(self.sex).strip().lower()
-            sex = {"f": "female", "m": "male", "woman": "female", "man": "male"}.get(sex, sex)
-            if sex not in ("female", "male"):
-                raise ValueError(f"sex must be 'female' or 'male', got {self.sex!r}")
-            object.__setattr__(self, "sex", sex)
-        if self.pregnant and self.sex == "male":
-            raise ValueError("pregnant=True contradicts sex='male'; check the patient details")
+__all__ = ["PatientContext", "age_from_text", "triage", "TriageResult", "FiredRule",
+           "apply_llm_escalation", "red_flags_for_question", "LEVEL_ACTIONS", "EM_NE_SC"]
 
 
 @dataclass(frozen=True)
@@ -88,11 +66,14 @@ class FiredRule:
     action: str
     source: dict
     possible: bool = False
+    kind: str = "rule"  # "rule" | "discriminator" | "semantic"
+    spans: tuple[tuple[int, int], ...] = ()
 
     def to_dict(self) -> dict:
         return {"id": self.id, "title": self.title, "level": self.level, "system": self.system,
                 "matched_text": list(self.matched_text), "action": self.action,
-                "source": dict(self.source), "possible": self.possible}
+                "source": dict(self.source), "possible": self.possible, "kind": self.kind,
+                "spans": [list(span) for span in self.spans]}
 
 
 @dataclass(frozen=True)
@@ -106,19 +87,34 @@ class TriageResult:
     patient: PatientContext = field(default_factory=PatientContext)
     rule_level: str = ""  # the deterministic floor, kept after any LLM escalation
     llm_level: str | None = None
+    findings: Findings | None = None
+    coverage: str = COVERED
+    confidence: str = "medium"  # "high" | "medium" | "low"
+    notes: tuple[str, ...] = ()
+
+    @property
+    def discriminators(self) -> tuple[FiredRule, ...]:
+        return tuple(rule for rule in self.rules if rule.kind in ("discriminator", "semantic"))
 
     def to_dict(self) -> dict:
+        findings = self.findings.to_dict() if self.findings else {}
         return {
             "level": self.level,
             "em_ne_sc": self.em_ne_sc,
             "action": self.action,
-            "rules": [rule.to_dict() for rule in self.rules],
+            "rules": [rule.to_dict() for rule in self.rules if rule.kind == "rule"],
+            "discriminators": [rule.to_dict() for rule in self.discriminators],
             "news2": self.news2.to_dict() if self.news2 else None,
             "rationale": self.rationale,
-            "patient": {"age_years": self.patient.age_years, "sex": self.patient.sex,
-                        "pregnant": self.patient.pregnant},
+            "patient": self.patient.to_dict(),
             "rule_level": self.rule_level or self.level,
             "llm_level": self.llm_level,
+            "findings": findings.get("findings", []),
+            "vitals_from_text": findings.get("vitals_from_text", {}),
+            "coverage": self.coverage,
+            "confidence": self.confidence,
+            "notes": list(self.notes),
+            "conflicts": findings.get("conflicts", []),
         }
 
 
@@ -128,39 +124,42 @@ def more_urgent(first: str, second: str) -> str:
 
 
 def triage(text: str, patient: PatientContext | None = None,
-           vitals: Vitals | None = None) -> TriageResult:
-    """Triage free text with optional patient context and vitals; see the module docstring."""
+           vitals: Vitals | None = None, safety_net=None) -> TriageResult:
+    """Triage free text with optional patient context and vitals; see the module docstring.
+
+    ``safety_net`` is an optional ``SemanticSafetyNet`` (or anything with its ``check``)."""
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
     if vitals is not None and not isinstance(vitals, Vitals):
         raise TypeError(f"vitals must be a Vitals, got {type(vitals).__name__}")
     started = time.perf_counter()
-    patient = patient or PatientContext()
     index = _rule_index(load_rules())
-
-    mentions = find_mentions(text, index.terms) if text.strip() else []
-    affirmed = _affirmed_by_concept(mentions)
-    past = _past_by_concept(mentions)
-    patient = _complete_patient(patient, text, affirmed)
+    findings = read_findings(text, patient, vitals, extra_terms=index.local_terms)
+    patient = findings.patient
+    affirmed = _affirmed(findings)
+    past = _past(findings)
 
     fired = [hit for rule in index.rules
-             if (hit := _evaluate(rule, index, affirmed, past, patient, vitals)) is not None]
-    fired.sort(key=lambda hit: (level_rank(hit.level), hit.id))
-
+             if (hit := _evaluate(rule, index, affirmed, past, findings)) is not None]
     news2 = None
-    if vitals is not None and not vitals.is_empty():
-        news2 = score_news2(vitals, age_years=patient.age_years, pregnant=patient.pregnant)
-
-    level = fired[0].level if fired else "routine"
+    if findings.vitals is not None and not findings.vitals.is_empty():
+        news2 = score_news2(findings.vitals, age_years=patient.age_years,
+                            pregnant=patient.pregnant)
     news2_floor = NEWS2_FLOOR.get(news2.risk) if news2 and news2.applicable else None
-    if news2_floor:
-        level = more_urgent(level, news2_floor)
-    rationale = _rationale(level, fired, news2, news2_floor)
+    if safety_net is not None:
+        fired += _semantic_hits(safety_net, findings.text, fired)
+    fired.sort(key=lambda hit: (level_rank(hit.level), hit.kind != "discriminator", hit.id))
+
+    level, coverage, notes = _decide(fired, news2, news2_floor, findings)
+    confidence = _confidence(level, fired, coverage, findings)
+    rationale = _rationale(level, fired, news2, news2_floor, coverage, notes)
     logger.debug("triage done: level=%s rules=%d in %.1f ms", level, len(fired),
                  (time.perf_counter() - started) * 1000)
     return TriageResult(level=level, em_ne_sc=EM_NE_SC[level], action=LEVEL_ACTIONS[level],
                         rules=tuple(fired), news2=news2, rationale=rationale, patient=patient,
-                        rule_level=level)
+                        rule_level=level, findings=findings, coverage=coverage,
+                        confidence=confidence,
+                        notes=tuple(notes) + findings.notes + findings.conflicts)
 
 
 def apply_llm_escalation(result: TriageResult, llm_level: str) -> TriageResult:
@@ -178,7 +177,7 @@ def apply_llm_escalation(result: TriageResult, llm_level: str) -> TriageResult:
 
 
 def warm_up() -> None:
-    """Load the rules and build the NLP pipeline now (about 3 s), not on the first call."""
+    """Load the rules and vocabulary and build the NLP pipeline now (a few seconds)."""
     from .context import warm_up as build_pipeline
 
     _rule_index(load_rules())
@@ -201,102 +200,86 @@ def red_flags_for_question(text: str, patient: PatientContext | None = None,
 @dataclass(frozen=True)
 class _RuleIndex:
     rules: tuple[RedFlagRule, ...]
-    terms: dict  # concept key -> phrases (shared by groups with identical phrase sets)
-    group_concepts: dict  # (rule id, group index) -> concept key
-    unless_concepts: dict  # rule id -> concept key
+    local_terms: dict  # rule-local concept key -> English phrases (shared by equal phrase sets)
+    group_concepts: dict  # (rule id, group index) -> concept keys (local and @vocabulary)
+    unless_concepts: dict  # rule id -> concept keys
 
 
 @lru_cache(maxsize=4)
 def _rule_index(rules: tuple[RedFlagRule, ...]) -> _RuleIndex:
-    terms: dict[str, list[str]] = dict(_PREGNANCY_TERMS)
+    local_terms: dict[str, list[str]] = {}
     by_phrases: dict[tuple[str, ...], str] = {}
 
-    def concept_for(phrases: tuple[str, ...]) -> str:
-        key = tuple(sorted(set(phrases)))
-        if key not in by_phrases:
-            by_phrases[key] = f"c{len(by_phrases)}"
-            terms[by_phrases[key]] = list(key)
-        return by_phrases[key]
+    def concepts_for(phrases: tuple[str, ...]) -> tuple[str, ...]:
+        refs = tuple(p[1:] for p in phrases if p.startswith("@"))
+        plain = tuple(sorted({p for p in phrases if not p.startswith("@")}))
+        if not plain:
+            return refs
+        if plain not in by_phrases:
+            by_phrases[plain] = f"r{len(by_phrases)}"
+            local_terms[by_phrases[plain]] = list(plain)
+        return refs + ("local:" + by_phrases[plain],)
 
     group_concepts, unless_concepts = {}, {}
     for rule in rules:
         for number, group in enumerate(rule.groups):
             if group.phrases:
-                group_concepts[(rule.id, number)] = concept_for(group.phrases)
+                group_concepts[(rule.id, number)] = concepts_for(group.phrases)
         if rule.unless:
-            unless_concepts[rule.id] = concept_for(rule.unless)
-    return _RuleIndex(rules, terms, group_concepts, unless_concepts)
+            unless_concepts[rule.id] = concepts_for(rule.unless)
+    return _RuleIndex(rules, local_terms, group_concepts, unless_concepts)
 
 
-def _affirmed_by_concept(mentions: list[Mention]) -> dict[str, list[Mention]]:
-    affirmed: dict[str, list[Mention]] = {}
-    for mention in mentions:
-        if mention.affirmed:
-            affirmed.setdefault(mention.concept, []).append(mention)
+def _key(finding: Finding) -> str:
+    return ("local:" if finding.local else "") + finding.concept
+
+
+def _affirmed(findings: Findings) -> dict[str, list[Finding]]:
+    affirmed: dict[str, list[Finding]] = {}
+    for finding in findings.findings:
+        if finding.affirmed:
+            affirmed.setdefault(_key(finding), []).append(finding)
     return affirmed
 
 
-def _past_by_concept(mentions: list[Mention]) -> dict[str, list[Mention]]:
-    """Mentions about the patient's past (historical, not negated/family/hypothetical)."""
-    past: dict[str, list[Mention]] = {}
-    for mention in mentions:
-        if mention.historical and not (mention.negated or mention.family or mention.hypothetical):
-            past.setdefault(mention.concept, []).append(mention)
+def _past(findings: Findings) -> dict[str, list[Finding]]:
+    """Findings about the patient's own past (for risk factors and background facts)."""
+    past: dict[str, list[Finding]] = {}
+    for finding in findings.findings:
+        if finding.assertion == "historical":
+            past.setdefault(_key(finding), []).append(finding)
     return past
 
 
-def _complete_patient(patient: PatientContext, text: str,
-                      affirmed: dict[str, list[Mention]]) -> PatientContext:
-    """Fill age and pregnancy from the text when the caller did not give them."""
-    age = patient.age_years if patient.age_years is not None else age_from_text(text)
-    pregnant = patient.pregnant
-    if pregnant is None and "_pregnant" in affirmed and patient.sex != "male":
-        pregnant = True
-    if age == patient.age_years and pregnant == patient.pregnant:
-        return patient
-    return PatientContext(age_years=age, sex=patient.sex, pregnant=pregnant)
-
-
-def age_from_text(text: str) -> float | None:
-    """Age in years from phrases like "6 week old", "54yo", "aged 70", "62M"; else None."""
-    for pattern, unit in _AGE_PATTERNS:
-        match = pattern.search(text)
-        if not match:
-            continue
-        value = float(match.group(1))
-        unit_name = unit or match.group(2).lower()
-        years = value * _UNIT_YEARS[unit_name]
-        if 0 <= years <= 125:
-            return round(years, 3)
-    return None
-
-
-def _evaluate(rule: RedFlagRule, index: _RuleIndex, affirmed: dict[str, list[Mention]],
-              past: dict[str, list[Mention]], patient: PatientContext,
-              vitals: Vitals | None) -> FiredRule | None:
-    if not _conditions_hold(rule, patient):
+def _evaluate(rule: RedFlagRule, index: _RuleIndex, affirmed: dict[str, list[Finding]],
+              past: dict[str, list[Finding]], findings: Findings) -> FiredRule | None:
+    if not _conditions_hold(rule, findings.patient):
         return None
     matched: list[str] = []
+    spans: list[tuple[int, int]] = []
     possible_only = True
     for number, group in enumerate(rule.groups):
-        concept = index.group_concepts.get((rule.id, number))
-        hits = list(affirmed.get(concept, [])) if concept else []
-        if concept and group.history_ok:
-            hits += past.get(concept, [])
+        hits: list[Finding] = []
+        for concept in index.group_concepts.get((rule.id, number), ()):
+            hits += affirmed.get(concept, [])
+            if group.history_ok:
+                hits += past.get(concept, [])
         vital_hits = [c.describe() for c in group.vitals
-                      if vitals is not None and c.holds(getattr(vitals, c.field))]
+                      if c.holds(findings.observation(c.field))]
         if not hits and not vital_hits:
             return None
-        matched.extend(m.matched_text for m in hits[:2])
+        matched.extend(h.text for h in hits[:2])
+        spans.extend((h.start, h.end) for h in hits[:2])
         matched.extend(vital_hits)
-        if vital_hits or any(not m.possible for m in hits):
+        if vital_hits or any(h.assertion != "possible" for h in hits):
             possible_only = False
-    unless = index.unless_concepts.get(rule.id)
-    if unless and unless in affirmed:
-        return None
+    for concept in index.unless_concepts.get(rule.id, ()):
+        if concept in affirmed:
+            return None
     return FiredRule(id=rule.id, title=rule.title, level=rule.level, system=rule.system,
                      matched_text=tuple(dict.fromkeys(matched)), action=rule.action,
-                     source=rule.source.to_dict(), possible=possible_only)
+                     source=rule.source.to_dict(), possible=possible_only, kind=rule.kind,
+                     spans=tuple(dict.fromkeys(spans)))
 
 
 def _conditions_hold(rule: RedFlagRule, patient: PatientContext) -> bool:
@@ -318,27 +301,100 @@ def _conditions_hold(rule: RedFlagRule, patient: PatientContext) -> bool:
     return True
 
 
+def _semantic_hits(safety_net, text: str, fired: list[FiredRule]) -> list[FiredRule]:
+    """Discriminators the safety net finds by meaning that no rule found by words."""
+    already = {rule.id for rule in fired}
+    hits = []
+    for hit in safety_net.check(text):
+        if hit.rule.id in already:
+            continue
+        already.add(hit.rule.id)
+        hits.append(FiredRule(
+            id=hit.rule.id, title=hit.rule.title, level=hit.rule.level, system=hit.rule.system,
+            matched_text=(hit.clause,), action=hit.rule.action, source=hit.rule.source.to_dict(),
+            possible=True, kind="semantic", spans=((hit.start, hit.end),)))
+    return hits
+
+
+def _decide(fired: list[FiredRule], news2: News2Result | None, news2_floor: str | None,
+            findings: Findings) -> tuple[str, str, list[str]]:
+    """(level, coverage, notes): the most urgent evidence, with self-care only on positive
+    evidence and an unrecognised presentation at least routine."""
+    notes: list[str] = []
+    alarms = [rule for rule in fired if rule.level != "self-care"]
+    levels = [rule.level for rule in alarms]
+    if news2_floor:
+        levels.append(news2_floor)
+    coverage = COVERED if fired or news2_floor else NOT_COVERED
+    if levels:
+        return min(levels, key=level_rank), coverage, notes
+    self_care = [rule for rule in fired if rule.level == "self-care"]
+    if not self_care:
+        if not findings.recognised:
+            notes.append("No clinical findings were recognised in the text; routine by "
+                         "default. Describe the symptoms, or check the text is readable.")
+        else:
+            notes.append("Not covered by the rule base: no triage rule recognises this "
+                         "presentation, so it is routine by default. Use clinical judgement.")
+        return "routine", NOT_COVERED, notes
+    blockers = _self_care_blockers(findings, news2)
+    if blockers:
+        notes.append(f"A self-care rule matched ({self_care[0].title}), but "
+                     f"{'; '.join(blockers)}: routine instead of self-care.")
+        return "routine", coverage, notes
+    return "self-care", coverage, notes
+
+
+def _self_care_blockers(findings: Findings, news2: News2Result | None) -> list[str]:
+    blockers = []
+    concern = sorted({f.term for f in findings.findings if f.concern and f.affirmed})
+    if concern:
+        blockers.append(f"finding(s) of concern present: {', '.join(concern[:4])}")
+    if news2 is not None and news2.applicable and news2.total > 0:
+        blockers.append(f"NEWS2 is {news2.total}, not 0")
+    age = findings.patient.age_years
+    if age is not None and age < 0.25:
+        blockers.append("the patient is under 3 months old")
+    if findings.patient.pregnant:
+        blockers.append("the patient is pregnant")
+    temp = findings.observation("temp_c")
+    if temp is not None and (temp >= 39 or temp < 35.5):
+        blockers.append(f"temperature {temp:g} °C")
+    return blockers
+
+
+def _confidence(level: str, fired: list[FiredRule], coverage: str, findings: Findings) -> str:
+    if coverage == NOT_COVERED:
+        return "low"
+    deciding = [rule for rule in fired if rule.level == level]
+    if deciding and all(rule.possible or rule.kind == "semantic" for rule in deciding):
+        return "low"
+    if findings.conflicts or any(f.assertion == "possible" for f in findings.findings):
+        return "medium"
+    return "high" if deciding else "medium"
+
+
 def _rationale(level: str, fired: list[FiredRule], news2: News2Result | None,
-               news2_floor: str | None) -> str:
+               news2_floor: str | None, coverage: str, notes: list[str]) -> str:
     parts = []
-    if fired:
-        top = [rule for rule in fired if rule.level == fired[0].level]
-        named = "; ".join(f"{rule.title} ({', '.join(rule.matched_text[:3])})" for rule in top[:3])
-        parts.append(f"{fired[0].level.capitalize()} by rule: {named}.")
+    alarms = [rule for rule in fired if rule.level == level] or fired
+    if alarms:
+        top = alarms[:3]
+        named = "; ".join(f"{rule.title} ({', '.join(rule.matched_text[:3])})" for rule in top)
+        kind = "discriminator" if top[0].kind != "rule" else "rule"
+        parts.append(f"{top[0].level.capitalize()} by {kind}: {named}.")
         if any(rule.possible for rule in top):
-            parts.append("Some findings are only possible (?), acted on for safety.")
-    else:
-        parts.append("No red-flag or triage rule matched; routine by default, use clinical "
-                     "judgement.")
+            parts.append("Some findings are only possible (?) or matched by meaning, acted on "
+                         "for safety.")
     if news2 is not None:
         text = f"NEWS2 {news2.total} ({news2.risk} risk"
         text += ", incomplete" if not news2.complete else ""
         text += ")"
         if not news2.applicable:
             text += f": {news2.note}"
-        elif news2_floor and level_rank(news2_floor) < level_rank(fired[0].level if fired
-                                                                  else "routine"):
+        elif news2_floor and (not fired or level_rank(news2_floor) < level_rank(fired[0].level)):
             text += f" raised the level to {news2_floor}"
         parts.append(text + ".")
+    parts.extend(notes)
     parts.append(f"Level: {level}.")
     return " ".join(parts)

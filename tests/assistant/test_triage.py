@@ -6,7 +6,7 @@ import pytest
 from assistant.clinical.news2 import Vitals
 from assistant.clinical.triage import (EM_NE_SC, PatientContext, age_from_text, apply_llm_escalation,
                               red_flags_for_question, triage)
-from eval.triage_bench import load_vignettes, score_vignettes
+from eval.triage_bench import PROJECT_VIGNETTES, load_vignettes, score_vignettes
 
 
 def level(text, **patient):
@@ -61,8 +61,8 @@ def test_empty_text_triages_on_vitals_alone():
     # RR 26 (3) + SpO2 93 (2) + air (0) + SBP 95 (2) + HR 118 (2) + A (0) + 39.2 (2) = 11
     assert result.news2.total == 11 and result.level == "emergency"
     assert "NEWS2 11" in result.rationale
-    single_three = triage("", vitals=Vitals(rr_per_min=16, spo2_percent=97, sbp_mmhg=120,
-                                            hr_bpm=70, consciousness="C", temp_c=37))
+    single_three = triage("", vitals=Vitals(rr_per_min=8, spo2_percent=97, sbp_mmhg=120,
+                                            hr_bpm=70, consciousness="A", temp_c=37))
     assert single_three.level == "urgent"
     assert triage("", vitals=Vitals(hr_bpm=70)).level == "routine"
 
@@ -114,7 +114,7 @@ def test_bad_patient_context():
 
 
 def test_vignette_suite_targets():
-    vignettes = load_vignettes()
+    vignettes = load_vignettes(PROJECT_VIGNETTES)
     assert len(vignettes) >= 150
     counts = {lvl: sum(v["urgency_level"] == lvl for v in vignettes) for lvl in EM_NE_SC}
     assert min(counts.values()) >= 25, counts

@@ -33,7 +33,8 @@ def test_rule_is_complete_and_cited(rule):
     assert source.publisher and source.code and source.title and source.version
     assert source.section and source.url.startswith("https://")
     assert re.match(r"https://(www\.nice\.org\.uk/guidance/|cks\.nice\.org\.uk/topics/|"
-                    r"www\.sign\.ac\.uk/|www\.resus\.org\.uk/)", source.url), source.url
+                    r"www\.sign\.ac\.uk/|www\.resus\.org\.uk/|www\.triagenet\.net/|ukkidney\.org/|"
+                    r"abcd\.care/|www\.gov\.uk/)", source.url), source.url
 
 
 def test_required_presentations_are_covered():

@@ -24,41 +24,81 @@ def register(app: typer.Typer) -> None:
 @bench_app.command("triage")
 @user_errors
 def bench_triage(
-    data: Path = typer.Option(None, "--data", help="Vignettes JSONL (default: the bundled "
-                                                   "eval/data/triage_vignettes.jsonl)."),
+    data: Path = typer.Option(None, "--data", help="Vignettes: a JSONL file or a folder of them "
+                                                   "(default: the frozen bank "
+                                                   "eval/data/triage_bank)."),
+    split: str = typer.Option("all", "--split", help="all, dev (half of the bank, by a hash of "
+                                                     "the id) or holdout (the other half; its "
+                                                     "mistakes are never listed)."),
+    semantic: bool = typer.Option(True, "--semantic/--no-semantic",
+                                  help="Run the semantic safety net (multilingual embedder)."),
     json_output: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
-    """Score the triage engine on labelled vignettes."""
-    from eval.triage_bench import DEFAULT_VIGNETTES, load_vignettes, score_vignettes
+    """Score the triage engine on labelled vignettes, by style and language."""
+    from functools import partial
+
+    from assistant.clinical.triage import triage
+    from eval.triage_bench import (DEFAULT_VIGNETTES, load_vignettes, score_vignettes,
+                                   select_split)
     from knowledge.redflag_rules import LEVELS
 
     setup_logging(verbose)
     path = data or DEFAULT_VIGNETTES
-    if not Path(path).is_file():
+    if not Path(path).exists():
         raise FileNotFoundError(f"--data {path} does not exist")
-    report = score_vignettes(load_vignettes(path))
+    triage_fn = triage
+    if semantic:
+        from assistant.clinical.semantic_net import SemanticSafetyNet
+
+        triage_fn = partial(triage, safety_net=SemanticSafetyNet().load())
+    report = score_vignettes(select_split(load_vignettes(path), split), triage_fn)
+    report["semantic_net"]["enabled"] = semantic
+    report["split"] = split
+    if split == "holdout":
+        report["mistakes"] = []  # scored, never read: the held-out half stays unseen
     if json_output:
         print_json(report)
         return
-    console.print(f"[bold]Triage bench[/] on {report['n']} vignettes ({path})")
-    console.print(f"exact five-level accuracy {report['exact_accuracy']:.3f}   "
-                  f"em/ne/sc accuracy {report['em_ne_sc_accuracy']:.3f}")
-    console.print(f"emergencies under-triaged: [bold]{report['emergency_under_triaged']}[/]   "
-                  f"under-triaged {report['under_triaged']}   over-triaged "
-                  f"{report['over_triaged']}")
+    console.print(f"[bold]Triage bench[/] on {report['n']} vignettes ({path}, split {split}); "
+                  f"semantic safety net {'on' if semantic else 'off'}")
+    table = Table(title="By style and language")
+    for column in ("slice", "n", "exact", "em/ne/sc", "em@em", "em→sc", "sc prec", "sc over"):
+        table.add_column(column, justify="right" if column != "slice" else "left")
+
+    def row(name: str, part: dict, safety: dict) -> None:
+        def fmt(value):
+            return "-" if value is None else f"{value:.3f}"
+        table.add_row(name, str(part["n"]), fmt(part["exact_accuracy"]),
+                      fmt(part["em_ne_sc_accuracy"]),
+                      f"{safety['emergencies_at_emergency']}/{safety['emergencies']}",
+                      str(safety["emergencies_to_self_care"]), fmt(safety["self_care_precision"]),
+                      fmt(safety["self_care_over_triage"]))
+
+    row("all", report, report["safety"])
+    for key in ("by_style", "by_language"):
+        for value, part in report[key].items():
+            row(f"{key[3:]}={value}", part, part)
+    console.print(table)
+    safety = report["safety"]
+    console.print(f"emergencies under-triaged: [bold]{report['emergency_under_triaged']}[/] "
+                  f"(to {safety['emergencies_under_triaged_to'] or 'none'}); not covered by the "
+                  f"rule base: {report['not_covered']}; semantic net decided "
+                  f"{report['semantic_net']['decided_level']} levels, "
+                  f"{report['semantic_net']['false_escalations']} of them over-triaged")
     latency = report["latency_ms"]
     console.print(f"latency per vignette: p50 {latency['p50']} ms, p95 {latency['p95']} ms")
-    table = Table(title="Confusion (rows gold, columns predicted)")
-    table.add_column("gold")
+    confusion = Table(title="Confusion (rows gold, columns predicted)")
+    confusion.add_column("gold")
     for level in LEVELS:
-        table.add_column(level, justify="right")
+        confusion.add_column(level, justify="right")
     for gold in LEVELS:
-        table.add_row(gold, *(str(report["confusion"][gold][pred]) for pred in LEVELS))
-    console.print(table)
-    for mistake in report["mistakes"]:
-        console.print(f"  {mistake['id']}: gold {mistake['gold']}, got {mistake['predicted']} "
-                      f"({', '.join(mistake['rules'][:3]) or 'no rule'})")
+        confusion.add_row(gold, *(str(report["confusion"][gold][pred]) for pred in LEVELS))
+    console.print(confusion)
+    if verbose:
+        for mistake in report["mistakes"]:
+            console.print(f"  {mistake['id']}: gold {mistake['gold']}, got "
+                          f"{mistake['predicted']} ({', '.join(mistake['rules'][:3]) or 'no rule'})")
 
 
 from ui.commands import bench_retrieval  # noqa: E402  (`bench retrieval` and `bench ann`)

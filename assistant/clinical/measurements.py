@@ -1,0 +1,205 @@
+"""Read vital signs and test results written in free text, in English and Chinese, with units.
+
+"T 38.9", "104°F", "HR 120", "pulse 120", "BP 85/50", "sats 88% on air", "RR 30", "GCS 12",
+"BM 2.1", "glucose 25 mmol/L" or "450 mg/dL", "K+ 6.8", "INR 8.5", "ALT 3,200", "pH 7.1",
+"体温39.2℃", "心率130次/分", "血压85/50", "血氧88%", "血钾6.9" become ``Measurement`` records
+keyed by field name (the same names as ``Vitals`` and the triage rules' vital conditions).
+
+Units are converted to one per field (°C, mmol/L, g/L) and each conversion or assumption is
+noted: a temperature of 104 with no unit is read as °F and says so. A value outside what a
+living patient can have (HR 400, sats 130%) is not used; it is reported as a problem instead.
+"Troponin raised" and "肌钙蛋白升高" set ``troponin_raised`` (1.0), since units vary too much to
+read a number safely.
+
+What it does not do: trends ("BP falling"), ranges ("HR 110-130" takes the first value), and
+anything it cannot tie to a named measurement. Nothing here judges whether a value is normal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Plausible limits for a living patient, in the field's own unit; outside them a value is
+# refused as impossible rather than used.
+LIMITS = {
+    "temp_c": (25.0, 45.0), "hr_bpm": (10, 300), "rr_per_min": (0, 120),
+    "sbp_mmhg": (30, 300), "dbp_mmhg": (10, 200), "spo2_percent": (30, 100),
+    "gcs": (3, 15), "glucose_mmol_l": (0.5, 120), "potassium_mmol_l": (1.0, 12.0),
+    "sodium_mmol_l": (90, 200), "ph": (6.5, 8.0), "lactate_mmol_l": (0, 40),
+    "ketones_mmol_l": (0, 15), "inr": (0.5, 25), "hb_g_l": (20, 250), "alt_u_l": (1, 20000),
+    "platelets_10e9_l": (1, 2000), "crp_mg_l": (0, 700), "crt_s": (0, 15),
+    "bicarbonate_mmol_l": (1, 60), "troponin_raised": (1, 1),
+}
+VITAL_FIELDS = ("rr_per_min", "spo2_percent", "sbp_mmhg", "dbp_mmhg", "hr_bpm", "temp_c",
+                "glucose_mmol_l")
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One value read from the text, in the field's unit; ``note`` says what was assumed."""
+
+    field: str
+    value: float
+    start: int
+    end: int
+    text: str
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        return {"field": self.field, "value": self.value, "start": self.start, "end": self.end,
+                "text": self.text, "note": self.note}
+
+
+@dataclass(frozen=True)
+class MeasurementReading:
+    """What the text says: the values, and the values refused as impossible."""
+
+    values: dict[str, Measurement]
+    problems: tuple[str, ...]
+    on_oxygen: bool = False
+
+
+_SEP = r"\s*(?:of|is|was|were|at|:|=|：|-|为|是)?\s*"
+_NUM = r"(\d{1,3}(?:[.,]\d+)?)"
+
+# (field, pattern). The first group is the number; a second named group ``unit`` when there is
+# one. Checked in order; a stretch of text read once is not read again.
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("bp", re.compile(
+        r"(?:\bbp\b|\bblood pressure\b|血压|\bnibp\b)" + _SEP +
+        r"(\d{2,3})\s*/\s*(\d{2,3})(?:\s*mm\s*hg)?", re.I)),
+    ("bp", re.compile(r"\b(\d{2,3})\s*/\s*(\d{2,3})\s*mm\s*hg\b", re.I)),
+    ("sbp_mmhg", re.compile(r"(?:\bsbp\b|\bsystolic(?: bp| blood pressure)?\b|收缩压)" + _SEP
+                            + r"(\d{2,3})", re.I)),
+    ("temp_c", re.compile(
+        r"(?:\btemp(?:erature)?\b|\bt\b|\btmax\b|体温|发热|发烧|烧到|高烧)\s*"
+        r"(?:of|is|was|:|=|：|up to|to|达|至|为)?\s*"
+        r"(\d{2,3}(?:\.\d+)?)\s*(?P<unit>°\s*[cf]\b|°|º\s*[cf]?|deg(?:rees?)?\s*[cf]?\b|"
+        r"[cf]\b|℃|℉|度)?", re.I)),
+    ("temp_c", re.compile(r"\b(\d{2,3}(?:\.\d+)?)\s*(?P<unit>°\s*[cf]\b|℃|℉|degrees? [cf]\b|"
+                          r"degrees? (?:celsius|fahrenheit)\b)", re.I)),
+    ("hr_bpm", re.compile(r"(?:\bhr\b|\bheart rate\b|\bpulse(?: rate)?\b|\bp\b|\bpr\b(?=\s*\d)|"
+                          r"心率|脉搏|脉率)" + _SEP + r"(\d{2,3})(?!\s*/)(?:\s*(?:bpm|/min|次))?",
+                          re.I)),
+    ("hr_bpm", re.compile(r"\b(\d{2,3})\s*(?:bpm|beats per min(?:ute)?)\b", re.I)),
+    ("rr_per_min", re.compile(r"(?:\brr\b|\bresp(?:iratory)? rate\b|\bresps\b|\br\b|呼吸频率|呼吸)"
+                              + _SEP + r"(\d{1,3})(?!\s*[/.%])(?:\s*(?:/min|breaths|次))?",
+                              re.I)),
+    ("rr_per_min", re.compile(r"\b(\d{1,3})\s*breaths? (?:per|a|/)\s*min", re.I)),
+    ("spo2_percent", re.compile(
+        r"(?:\bsp\s*o2\b|\bsa\s*o2\b|\bo2 sats?\b|\bsats?\b|\bsaturations?\b|\bsaturating\b|"
+        r"\boxygen(?: saturation| level| sats)?\b|\bpulse ox\b|血氧(?:饱和度)?|氧饱和度|指脉氧)"
+        + _SEP + r"(\d{2,3})\s*%?", re.I)),
+    ("spo2_percent", re.compile(r"\b(\d{2,3})\s*%\s*(?:on\s+)?(?:ra\b|room air|air\b|on \d+ ?l)",
+                                re.I)),
+    ("gcs", re.compile(r"(?:\bgcs\b|\bglasgow coma scale\b|格拉斯哥)" + _SEP + r"(\d{1,2})(?!\s*/\s*1[0-4])",
+                       re.I)),
+    ("glucose_mmol_l", re.compile(
+        r"(?:\bbm\b|\bcbg\b|\bcapillary (?:blood )?glucose\b|\bblood glucose\b|\bglucose\b|"
+        r"\bblood sugars?\b|\bsugars?\b|\bbg\b|\bbsl\b|血糖)" + _SEP +
+        r"(\d{1,3}(?:\.\d+)?)\s*(?P<unit>mmol\s*/?\s*l|mg\s*/?\s*dl)?", re.I)),
+    ("potassium_mmol_l", re.compile(r"(?:\bk\+?(?=[\s:=]*\d)|\bpotassium\b|血钾|钾)" + _SEP
+                                    + r"(\d{1,2}(?:\.\d+)?)", re.I)),
+    ("sodium_mmol_l", re.compile(r"(?:\bna\+?(?=[\s:=]*\d)|\bsodium\b|血钠|钠)" + _SEP
+                                 + r"(\d{2,3})", re.I)),
+    ("ph", re.compile(r"(?:\bph\b|酸碱度)" + _SEP + r"([67]\.\d{1,3})", re.I)),
+    ("lactate_mmol_l", re.compile(r"(?:\blactate\b|\blac\b|乳酸)" + _SEP + r"(\d{1,2}(?:\.\d+)?)",
+                                  re.I)),
+    ("ketones_mmol_l", re.compile(r"(?:\b(?:blood |capillary )?ketones?\b|血酮(?:体)?|β-?羟丁酸)"
+                                  + _SEP + r"(\d{1,2}(?:\.\d+)?)(?!\s*\+)", re.I)),
+    ("inr", re.compile(r"\binr" + _SEP + r"(\d{1,2}(?:\.\d+)?)", re.I)),
+    ("hb_g_l", re.compile(r"(?:\bhb\b|\bhaemoglobin\b|\bhemoglobin\b|\bhgb\b|血红蛋白)" + _SEP +
+                          r"(\d{1,3}(?:\.\d+)?)\s*(?P<unit>g\s*/\s*l|g\s*/\s*dl)?", re.I)),
+    ("alt_u_l", re.compile(r"(?:\balt\b|\bast\b|\balanine aminotransferase\b|谷丙转氨酶|谷草转氨酶|"
+                           r"转氨酶)" + _SEP + r"(\d{1,2}(?:,\d{3})+|\d{1,5})", re.I)),
+    ("platelets_10e9_l", re.compile(r"(?:\bplt\b|\bplatelets?(?: count)?\b|血小板)" + _SEP +
+                                    r"(\d{1,4})", re.I)),
+    ("crp_mg_l", re.compile(r"(?:\bcrp\b|c反应蛋白)" + _SEP + r"(\d{1,3}(?:\.\d+)?)", re.I)),
+    ("crt_s", re.compile(r"(?:\bcrt\b|\bcap(?:illary)? refill(?: time)?\b|毛细血管再充盈(?:时间)?)"
+                         r"\s*(?:of|is|was|:|=|>|<|>=)?\s*(\d{1,2}(?:\.\d+)?)\s*(?:s\b|secs?\b|"
+                         r"seconds?\b|秒)", re.I)),
+    ("bicarbonate_mmol_l", re.compile(r"(?:\bhco3-?|\bbicarb(?:onate)?\b|碳酸氢根)" + _SEP +
+                                      r"(\d{1,2}(?:\.\d+)?)", re.I)),
+    ("troponin_raised", re.compile(
+        r"(?:\btrop(?:onin)?(?: [it])?\b[^.;,\n]{0,20}?\b(?:raised|elevated|high|positive|up)\b|"
+        r"\b(?:raised|elevated|positive|high)\b (?:hs-?)?trop(?:onin)?\b|"
+        r"肌钙蛋白[^，。；\n]{0,6}?(?:升高|阳性|增高))", re.I)),
+]
+_ON_OXYGEN = re.compile(r"\bon (?:\d+(?:\.\d+)?\s*l(?:/min)?|oxygen|o2|nrb|non-rebreather|"
+                        r"high[- ]flow)\b|吸氧", re.I)
+_ON_AIR = re.compile(r"\b(?:on )?(?:room )?air\b|\bra\b|未吸氧", re.I)
+
+
+def read_measurements(text: str) -> MeasurementReading:
+    """Every measurement the text names; see the module docstring."""
+    values: dict[str, Measurement] = {}
+    problems: list[str] = []
+    taken: list[tuple[int, int]] = []
+    for field, pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if any(start < t_end and t_start < end for t_start, t_end in taken):
+                continue
+            read = _interpret(field, match)
+            if read is None:
+                continue
+            taken.append((start, end))
+            for name, value, note in read:
+                low, high = LIMITS[name]
+                if not low <= value <= high:
+                    problems.append(f"{match.group(0).strip()!r}: {name} {value:g} is not a "
+                                    f"possible value ({low:g}-{high:g}); it was ignored, check "
+                                    f"the text")
+                    continue
+                if name not in values:  # the first mention of a field is the one used
+                    values[name] = Measurement(name, value, start, end, match.group(0).strip(),
+                                               note)
+    on_oxygen = bool(_ON_OXYGEN.search(text)) and not _ON_AIR.search(text)
+    return MeasurementReading(values, tuple(problems), on_oxygen)
+
+
+def _number(raw: str) -> float:
+    return float(raw.replace(",", "")) if raw.count(",") and len(raw.split(",")[-1]) == 3 \
+        else float(raw.replace(",", "."))
+
+
+def _interpret(field: str, match: re.Match[str]) -> list[tuple[str, float, str]] | None:
+    """(field, value, note) triples for one match, in the field's unit; None to skip it."""
+    if field == "bp":
+        systolic, diastolic = float(match.group(1)), float(match.group(2))
+        if diastolic >= systolic:
+            return None  # "12/10" is a date or a score, not a blood pressure
+        return [("sbp_mmhg", systolic, ""), ("dbp_mmhg", diastolic, "")]
+    value = _number(match.group(1))
+    unit = (match.groupdict().get("unit") or "").lower().replace(" ", "")
+    if field == "temp_c":
+        return _temperature(value, unit)
+    if field == "glucose_mmol_l":
+        if unit.startswith("mg") or (not unit and value > 40):
+            note = "mg/dL converted to mmol/L" if unit else "no unit; read as mg/dL"
+            return [(field, round(value / 18.0, 1), note)]
+        return [(field, value, "")]
+    if field == "hb_g_l":
+        if unit.endswith("dl") or (not unit and value < 25):
+            note = "g/dL converted to g/L" if unit else "no unit; read as g/dL"
+            return [(field, value * 10, note)]
+        return [(field, value, "")]
+    if field == "troponin_raised":
+        return [(field, 1.0, "raised (no value read)")]
+    return [(field, value, "")]
+
+
+def _temperature(value: float, unit: str) -> list[tuple[str, float, str]] | None:
+    fahrenheit = "f" in unit or "℉" in unit
+    celsius = "c" in unit or "℃" in unit or unit == "度"
+    if not (fahrenheit or celsius):
+        if 90 <= value <= 113:
+            fahrenheit = True
+            note = f"{value:g} with no unit read as °F ({(value - 32) * 5 / 9:.1f} °C)"
+            return [("temp_c", round((value - 32) * 5 / 9, 1), note)]
+        if not 30 <= value <= 45:
+            return None  # "t 2" is not a temperature
+    if fahrenheit:
+        return [("temp_c", round((value - 32) * 5 / 9, 1), f"{value:g} °F converted to °C")]
+    return [("temp_c", value, "")]

@@ -1,0 +1,142 @@
+"""Who the patient is: age, sex and pregnancy, from the form or, when it is empty, the text.
+
+``PatientContext`` holds what the caller knows; ``patient_from_text(text)`` reads age ("6 week
+old", "54yo", "aged 70", "62M", "3/12", "72岁", "出生10天", "8个月大"), sex ("man", "woman", "he",
+"she", "62M", "男", "女性") and pregnancy with gestation ("28 weeks pregnant", "孕32周", "LMP 7/52
+ago" is not read). ``complete_patient`` fills only what the form left empty and reports where the
+form and the text disagree. Nothing here judges urgency.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PatientContext:
+    """What is known about the patient apart from the text. All optional."""
+
+    age_years: float | None = None
+    sex: str | None = None  # "female" | "male"
+    pregnant: bool | None = None
+    gestation_weeks: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.age_years is not None:
+            if isinstance(self.age_years, bool) or not 0 <= self.age_years <= 125:
+                raise ValueError(f"age_years must be 0-125, got {self.age_years!r}")
+        if self.sex is not None:
+            sex = str(self.sex).strip().lower()
+            sex = {"f": "female", "m": "male", "woman": "female", "man": "male"}.get(sex, sex)
+            if sex not in ("female", "male"):
+                raise ValueError(f"sex must be 'female' or 'male', got {self.sex!r}")
+            object.__setattr__(self, "sex", sex)
+        if self.pregnant and self.sex == "male":
+            raise ValueError("pregnant=True contradicts sex='male'; check the patient details")
+        if self.pregnant and self.age_years is not None and self.age_years < 10:
+            raise ValueError(f"pregnant=True contradicts age {self.age_years:g} years; check "
+                             "the patient details")
+
+    def to_dict(self) -> dict:
+        return {"age_years": self.age_years, "sex": self.sex, "pregnant": self.pregnant,
+                "gestation_weeks": self.gestation_weeks}
+
+
+_UNIT_YEARS = {"day": 1 / 365.25, "week": 7 / 365.25, "wk": 7 / 365.25, "month": 1 / 12,
+               "mth": 1 / 12, "mo": 1 / 12, "year": 1.0, "yr": 1.0, "天": 1 / 365.25,
+               "周": 7 / 365.25, "个月": 1 / 12, "月": 1 / 12, "岁": 1.0}
+_AGE_PATTERNS = (
+    (re.compile(r"\b(\d+(?:\.\d+)?)\s*-?\s*(day|week|wk|month|mth|mo|year|yr)s?\s*-?\s*old\b",
+                re.I), None),
+    (re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:yo|y/o|y\.o\.?|yrs? old|years? of age)\b", re.I), "year"),
+    (re.compile(r"\baged?\s+(\d+(?:\.\d+)?)\b", re.I), "year"),
+    # GP shorthand "62M", "34F": upper case and no space, so "fell 3m" is not an age.
+    (re.compile(r"\b(\d{1,3})\s?[MF]\b"), "year"),
+    (re.compile(r"\b(\d{1,2})/12\b(?!\s*/)"), "month"),  # "9/12 old" in paediatric shorthand
+    (re.compile(r"(?:出生|生后)\s*(\d+)\s*(天|周|个月)"), None),
+    (re.compile(r"(\d+(?:\.\d+)?)\s*(岁|个月|月龄|周龄|天)(?:大|龄|半)?"), None),
+)
+_MALE = re.compile(r"\b(?:man|male|gentleman|boy|husband|father|dad|son|he|him|his|"
+                   r"\d{1,3}\s?M)\b|男(?:性|孩|婴|童|士|患者)?(?![^，。；\s]*朋友)|先生|丈夫|儿子|老公|爸爸|父亲")
+_FEMALE = re.compile(r"\b(?:woman|female|lady|girl|wife|mother|mum|mom|daughter|she|her|"
+                     r"\d{1,3}\s?F)\b|女(?:性|孩|婴|童|士|患者)?|太太|妻子|女儿|老婆|妈妈|母亲|孕妇")
+_PREGNANT = re.compile(r"\b(?:pregnant|pregnancy|expecting (?:a baby|twins)|gestation|"
+                       r"primigravida|multigravida|g\d\s*p\d|antenatal)\b|怀孕|妊娠|孕\s*\d+|孕妇|"
+                       r"孕期", re.I)
+_NOT_PREGNANT = re.compile(r"\b(?:not pregnant|no chance of pregnancy|pregnancy test negative|"
+                           r"negative pregnancy test|hcg negative)\b|未孕|没有怀孕|否认怀孕|"
+                           r"妊娠试验阴性", re.I)
+_GESTATION = re.compile(r"\b(\d{1,2})(?:\+\d)?\s*(?:weeks?|wks?|/40)\b(?:\s*(?:pregnant|"
+                        r"gestation|of pregnancy))?|孕\s*(\d{1,2})\s*(?:\+\d)?\s*周", re.I)
+
+
+def age_from_text(text: str) -> float | None:
+    """Age in years from phrases like "6 week old", "54yo", "aged 70", "62M", "72岁"; else None."""
+    for pattern, unit in _AGE_PATTERNS:
+        match = pattern.search(text)
+        if not match:
+            continue
+        value = float(match.group(1))
+        unit_name = unit or match.group(2).lower()
+        unit_name = {"月龄": "个月", "周龄": "周"}.get(unit_name, unit_name)
+        years = value * _UNIT_YEARS[unit_name]
+        if 0 <= years <= 125:
+            return round(years, 3)
+    return None
+
+
+def sex_from_text(text: str) -> str | None:
+    """"male" or "female" when the text names only one; None when it names neither or both
+    (a mother describing her son names both: the pronouns decide, and may not)."""
+    male = len(_MALE.findall(text))
+    female = len(_FEMALE.findall(text))
+    if male and not female:
+        return "male"
+    if female and not male:
+        return "female"
+    if male > 2 * female:
+        return "male"
+    if female > 2 * male:
+        return "female"
+    return None
+
+
+def patient_from_text(text: str) -> PatientContext:
+    """What the text alone says about the patient (fields it does not say stay None)."""
+    age = age_from_text(text)
+    sex = sex_from_text(text)
+    pregnant = None
+    gestation = None
+    if _NOT_PREGNANT.search(text):
+        pregnant = False
+    elif _PREGNANT.search(text) and sex != "male" and (age is None or age >= 10):
+        pregnant = True
+        sex = "female"
+        if match := _GESTATION.search(text):
+            weeks = float(match.group(1) or match.group(2))
+            gestation = weeks if 3 <= weeks <= 43 else None
+    return PatientContext(age_years=age, sex=sex, pregnant=pregnant, gestation_weeks=gestation)
+
+
+def complete_patient(form: PatientContext, text: str) -> tuple[PatientContext, list[str]]:
+    """The form's facts, with gaps filled from the text; and the conflicts between the two
+    (the form wins, and the conflict is reported)."""
+    found = patient_from_text(text)
+    conflicts = []
+    if (form.age_years is not None and found.age_years is not None
+            and abs(form.age_years - found.age_years) > max(1.0, 0.1 * form.age_years)):
+        conflicts.append(f"age: the form says {form.age_years:g} years, the text "
+                         f"{found.age_years:g}; the form's value is used")
+    if form.sex and found.sex and form.sex != found.sex:
+        conflicts.append(f"sex: the form says {form.sex}, the text reads as {found.sex}; the "
+                         "form's value is used")
+    sex = form.sex or found.sex
+    pregnant = form.pregnant if form.pregnant is not None else found.pregnant
+    age = form.age_years if form.age_years is not None else found.age_years
+    if pregnant and (sex == "male" or (age is not None and age < 10)):
+        pregnant = None  # text-read pregnancy that contradicts the form is dropped
+    gestation = form.gestation_weeks if form.gestation_weeks is not None else (
+        found.gestation_weeks if pregnant else None)
+    return PatientContext(age_years=age, sex=sex, pregnant=pregnant,
+                          gestation_weeks=gestation), conflicts

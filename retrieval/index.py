@@ -30,6 +30,7 @@ import numpy as np
 from knowledge.passage import Passage
 from retrieval.ann import EXACT_SEARCH_MAX_VECTORS, build_faiss_index  # noqa: F401 (re-exported)
 from retrieval.embedding_cache import EmbeddingCache, write_atomically
+from retrieval.errors import IndexUnusableError
 from retrieval.types import Embedder
 
 logger = logging.getLogger(__name__)
@@ -39,10 +40,6 @@ INDEX_FILE, PASSAGES_FILE, MANIFEST_FILE, CURRENT_FILE = (
     "index.faiss", "passages.jsonl", "manifest.json", "CURRENT")
 
 ProgressCallback = Callable[[int, int], None]  # (passages done, passages total)
-
-
-class IndexUnusableError(RuntimeError):
-    """Base for index problems; the message always says how to fix them."""
 
 
 class IndexMissingError(IndexUnusableError):

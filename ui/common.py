@@ -15,8 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from assistant.chat import ChatModelError
-from retrieval.embedders import EmbedderError
-from retrieval.index import IndexUnusableError
+from retrieval.errors import EmbedderError, IndexUnusableError
 from retrieval.query import QueryError
 
 console = Console()

@@ -138,6 +138,7 @@ def read_findings(text: str, patient: PatientContext | None = None,
     findings = tuple(sorted((_finding(m, language, vocabulary) for m, language in mentions),
                             key=lambda f: (f.start, -f.end, f.concept)))
 
+    notes.extend(_contradictions(findings))
     reading = read_measurements(cleaned)
     notes.extend(m.note for m in reading.values.values() if m.note)
     notes.extend(reading.problems)
@@ -167,6 +168,23 @@ def clean_text(text: str) -> tuple[str, list[str]]:
                            for name, count in sorted(dropped.items()))
         notes.append(f"dropped characters that are not text: {listed}")
     return "".join(out), notes
+
+
+def _contradictions(findings: Sequence[Finding]) -> list[str]:
+    """A concept both denied and affirmed ("no chest pain ... chest pain since noon"): say so.
+    Both findings are kept, so the affirmed one still counts: for safety a contradiction is
+    read as present."""
+    notes = []
+    by_concept: dict[str, set[str]] = {}
+    for finding in findings:
+        if not finding.local:
+            by_concept.setdefault(finding.concept, set()).add(finding.assertion)
+    for concept, assertions in by_concept.items():
+        if "absent" in assertions and assertions & {"present", "possible"}:
+            term = next(f.term for f in findings if f.concept == concept)
+            notes.append(f"contradictory statements about {term.lower()}: it is both denied and "
+                         "reported; treated as present for safety, check with the patient")
+    return notes
 
 
 def _finding(mention: Mention, language: str, vocabulary: Vocabulary) -> Finding:

@@ -287,7 +287,9 @@ def _conditions_hold(rule: RedFlagRule, patient: PatientContext) -> bool:
     # not contradicted (the text, e.g. "testicle", already implies it).
     if rule.age_min_years is not None or rule.age_max_years is not None:
         if patient.age_years is None:
-            return False
+            # Unknown age reads as an adult: adult limits (blood pressure, heart rate) still
+            # apply, while children's and older people's rules wait for the age.
+            return rule.age_max_years is None and (rule.age_min_years or 0) <= 16
         if rule.age_min_years is not None and patient.age_years < rule.age_min_years:
             return False
         if rule.age_max_years is not None and patient.age_years >= rule.age_max_years:
@@ -333,6 +335,9 @@ def _decide(fired: list[FiredRule], news2: News2Result | None, news2_floor: str 
         if not findings.recognised:
             notes.append("No clinical findings were recognised in the text; routine by "
                          "default. Describe the symptoms, or check the text is readable.")
+        elif not findings.concept_findings():
+            notes.append("Only vital signs or test results were given, and they raise no "
+                         "alarm; routine by default. Describe the symptoms to triage them.")
         else:
             notes.append("Not covered by the rule base: no triage rule recognises this "
                          "presentation, so it is routine by default. Use clinical judgement.")
@@ -377,15 +382,18 @@ def _confidence(level: str, fired: list[FiredRule], coverage: str, findings: Fin
 def _rationale(level: str, fired: list[FiredRule], news2: News2Result | None,
                news2_floor: str | None, coverage: str, notes: list[str]) -> str:
     parts = []
-    alarms = [rule for rule in fired if rule.level == level] or fired
-    if alarms:
-        top = alarms[:3]
+    deciding = [rule for rule in fired if rule.level == level]
+    if deciding:
+        top = deciding[:3]
         named = "; ".join(f"{rule.title} ({', '.join(rule.matched_text[:3])})" for rule in top)
         kind = "discriminator" if top[0].kind != "rule" else "rule"
         parts.append(f"{top[0].level.capitalize()} by {kind}: {named}.")
         if any(rule.possible for rule in top):
             parts.append("Some findings are only possible (?) or matched by meaning, acted on "
                          "for safety.")
+    elif fired:
+        named = "; ".join(f"{rule.title} ({rule.level})" for rule in fired[:3])
+        parts.append(f"Rules matched: {named}.")
     if news2 is not None:
         text = f"NEWS2 {news2.total} ({news2.risk} risk"
         text += ", incomplete" if not news2.complete else ""

@@ -52,6 +52,7 @@ def triage_command(
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Triage free text (and optional vitals) to emergency / urgent / soon / routine / self-care."""
+    keep_torch_out()
     from assistant.clinical.news2 import Vitals
     from assistant.clinical.triage import PatientContext, triage
 
@@ -78,6 +79,27 @@ def triage_command(
         print_json(result.to_dict())
         return
     _print_result(result)
+
+
+class _NoTorch:
+    """A meta-path finder that answers "import torch" with ModuleNotFoundError."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ModuleNotFoundError(f"{name} is not loaded by this command", name=name)
+        return None
+
+
+def keep_torch_out() -> None:
+    """Stop torch loading in this process. spaCy's thinc imports torch whenever it is installed,
+    only to offer it as a backend; the triage engine needs none of it, and loading it costs
+    seconds at every ``ruiyi triage``. Only command entry points that never need torch call
+    this; a process that already loaded torch is left as it is."""
+    import sys
+
+    if "torch" not in sys.modules and not any(isinstance(f, _NoTorch) for f in sys.meta_path):
+        sys.meta_path.insert(0, _NoTorch())
 
 
 def _with_flags(message: str) -> str:

@@ -57,7 +57,8 @@ EM_NE_SC = {"emergency": "em", "urgent": "ne", "soon": "ne", "routine": "ne", "s
 VITAL_FIELDS = ("rr_per_min", "spo2_percent", "sbp_mmhg", "dbp_mmhg", "hr_bpm", "temp_c",
                 "glucose_mmol_l", "consciousness", "gcs", "potassium_mmol_l", "sodium_mmol_l",
                 "ph", "lactate_mmol_l", "ketones_mmol_l", "inr", "hb_g_l", "alt_u_l",
-                "platelets_10e9_l", "crp_mg_l", "crt_s", "bicarbonate_mmol_l", "troponin_raised")
+                "platelets_10e9_l", "crp_mg_l", "crt_s", "bicarbonate_mmol_l", "troponin_raised",
+                "tablets_taken", "duration_days")
 RULE_KINDS = ("rule", "discriminator")
 OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
              "==": operator.eq, "!=": operator.ne}

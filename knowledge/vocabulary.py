@@ -12,6 +12,8 @@ the chat). A file groups the concepts of one area and names its sources::
         kind: symptom                       # symptom | sign | exam | history | exposure | state
         codes: {snomed: "29857009", icd10: R07.4}   # where known; either may be left out
         concern: true                       # present -> never self-care
+        companion: false                    # a common non-specific symptom that may sit
+                                            # beside a self-care presentation unexplained
         en: [chest pain, thoracic pain]     # clinical English (phrase syntax below)
         en_lay: [pain in * chest, chest hurts]      # the words patients and carers use
         zh: [胸痛]                           # clinical Chinese
@@ -86,6 +88,7 @@ class Concept(BaseModel):
     kind: Literal["symptom", "sign", "exam", "history", "exposure", "state"]
     codes: Codes = Codes()
     concern: bool = False
+    companion: bool = False
     en: tuple[str, ...] = ()
     en_lay: tuple[str, ...] = ()
     zh: tuple[str, ...] = ()

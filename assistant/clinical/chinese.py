@@ -69,7 +69,8 @@ def _freeze(terms: Mapping[str, Sequence[str]]) -> tuple[tuple[str, tuple[str, .
 @functools.lru_cache(maxsize=16)
 def _compile(terms: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[tuple[str, re.Pattern], ...]:
     compiled = []
-    gap = f"[^，,。.；;！!？?\\n]{{0,{_WILDCARD_CHARS}}}?"
+    # A wildcard never spans a clause end or a negation ("腰*痛" must not find "腰不痛").
+    gap = f"[^，,。.；;！!？?\\n不无没未否]{{0,{_WILDCARD_CHARS}}}?"
     for concept, phrases in terms:
         sources = sorted({gap.join(re.escape(part.strip()) for part in p.split("*"))
                           for p in phrases if p.strip()}, key=len, reverse=True)

@@ -5,7 +5,8 @@ patients use) in ``text`` and returns one ``Mention`` per match with medspacy Co
 negated ("no chest pain"), possible ("?chest pain", "could it be a stroke"), historical ("stroke
 in 2019"), family ("mother had a stroke") and hypothetical ("call if you get chest pain").
 
-Matching is case-insensitive, tolerates simple plurals (``rash`` finds "rashes"), curly
+Matching is case-insensitive, tolerates simple plurals (``rash`` finds "rashes") and, for
+words of five letters or more, verb endings ("saved" finds "saving", "bleed" finds "bleeding"), curly
 apostrophes, hyphens or spaces between words, and ``*`` in a phrase stands for up to four
 intervening words ("pain * chest" finds "pain in my chest"). The spaCy pipeline (a blank English
 tokenizer, a small sentence splitter and medspacy ConText with medspacy's English rules plus the
@@ -189,6 +190,11 @@ def _word_pattern(word: str, allow_plural: bool) -> str:
         else:
             pieces.append(re.escape(char))
     pattern = "".join(pieces)
+    if re.fullmatch(r"[a-z]{5,}", word) and not word.endswith(("ss", "us", "is", "y", "s")):
+        # Verb forms: "saved up tablets" finds "saving up my tablets", "stockpiling" finds
+        # "stockpiled", "bleed" finds "bleeding". Only for words of five letters or more, so
+        # short words ("hiv", "fit", "ill") keep their exact form.
+        return _inflected(word)
     if allow_plural and re.fullmatch(r"[a-z]{3,}", word):
         if word.endswith("y") and word[-2] not in "aeiou":
             pattern = pattern[:-1] + "(?:y|ies)"
@@ -198,6 +204,23 @@ def _word_pattern(word: str, allow_plural: bool) -> str:
             # Only "s" here: "es" would let "hiv" match "hives".
             pattern += "s?"
     return pattern
+
+
+def _inflected(word: str) -> str:
+    """The word with its common English verb endings. "-ing" words keep their sense
+    ("spotting" finds "spotted", never "spots"); "-ed" words find the base, "-s" and "-ing"
+    forms ("saved" finds "save", "saves", "saving"); other words add "-s", "-es", "-ed",
+    "-ing" (dropping a final "e": "wake" finds "waking")."""
+    if word.endswith("ing") and len(word) >= 6:
+        stem = word[:-3]
+        return f"{re.escape(stem)}(?:ing|ed|e)"
+    if word.endswith("ed") and len(word) >= 5:
+        stem = word[:-2] if not word.endswith("eed") else word
+        return f"{re.escape(stem)}(?:ed|e|es|ing|s)?" if stem != word else \
+            f"{re.escape(word)}(?:s|ing)?"
+    if word.endswith("e"):
+        return f"{re.escape(word[:-1])}(?:e|es|ed|ing)"
+    return f"{re.escape(word)}(?:s|es|ed|ing)?"
 
 
 TermsKey = tuple[tuple[str, tuple[str, ...]], ...]

@@ -9,7 +9,11 @@ Units are converted to one per field (°C, mmol/L, g/L) and each conversion or a
 noted: a temperature of 104 with no unit is read as °F and says so. A value outside what a
 living patient can have (HR 400, sats 130%) is not used; it is reported as a problem instead.
 "Troponin raised" and "肌钙蛋白升高" set ``troponin_raised`` (1.0), since units vary too much to
-read a number safely.
+read a number safely. Two readings are not measurements but are read the same way:
+``tablets_taken`` ("took 32 x 500 mg paracetamol", "吃了30片") and ``duration_days``, the longest
+duration the text gives ("for 6 days", "6/7", "2/52", "3周", "五天"), which the rules use for
+"fever for 5 days or more" and the like. A full test name may be a few words from its number
+("potassium came back 7.1", "sugar on the meter said 2.1").
 
 What it does not do: trends ("BP falling"), ranges ("HR 110-130" takes the first value), and
 anything it cannot tie to a named measurement. Nothing here judges whether a value is normal.
@@ -29,7 +33,8 @@ LIMITS = {
     "sodium_mmol_l": (90, 200), "ph": (6.5, 8.0), "lactate_mmol_l": (0, 40),
     "ketones_mmol_l": (0, 15), "inr": (0.5, 25), "hb_g_l": (20, 250), "alt_u_l": (1, 20000),
     "platelets_10e9_l": (1, 2000), "crp_mg_l": (0, 700), "crt_s": (0, 15),
-    "bicarbonate_mmol_l": (1, 60), "troponin_raised": (1, 1),
+    "bicarbonate_mmol_l": (1, 60), "troponin_raised": (1, 1), "tablets_taken": (1, 1000),
+    "duration_days": (0, 36500),
 }
 VITAL_FIELDS = ("rr_per_min", "spo2_percent", "sbp_mmhg", "dbp_mmhg", "hr_bpm", "temp_c",
                 "glucose_mmol_l")
@@ -61,6 +66,9 @@ class MeasurementReading:
 
 
 _SEP = r"\s*(?:of|is|was|were|at|:|=|：|-|为|是)?\s*"
+# After a full name (never after one letter such as "K" or "T"): up to four words and no digits
+# or sentence break before the number, for "potassium came back 7.1" and "血钾结果是 6.9".
+_GAP = r"(?:[\s:=：]+|(?:\s+[a-z'’]+){1,4}\s*[:=]?\s*|[^\d\s，。；,.;]{1,6})?\s*"
 _NUM = r"(\d{1,3}(?:[.,]\d+)?)"
 
 # (field, pattern). The first group is the number; a second named group ``unit`` when there is
@@ -97,18 +105,18 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                        re.I)),
     ("glucose_mmol_l", re.compile(
         r"(?:\bbm\b|\bcbg\b|\bcapillary (?:blood )?glucose\b|\bblood glucose\b|\bglucose\b|"
-        r"\bblood sugars?\b|\bsugars?\b|\bbg\b|\bbsl\b|血糖)" + _SEP +
+        r"\bblood sugars?\b|\bsugars?\b|\bbg\b|\bbsl\b|血糖)" + _GAP +
         r"(\d{1,3}(?:\.\d+)?)\s*(?P<unit>mmol\s*/?\s*l|mg\s*/?\s*dl)?", re.I)),
-    ("potassium_mmol_l", re.compile(r"(?:\bk\+?(?=[\s:=]*\d)|\bpotassium\b|血钾|钾)" + _SEP
-                                    + r"(\d{1,2}(?:\.\d+)?)", re.I)),
-    ("sodium_mmol_l", re.compile(r"(?:\bna\+?(?=[\s:=]*\d)|\bsodium\b|血钠|钠)" + _SEP
-                                 + r"(\d{2,3})", re.I)),
+    ("potassium_mmol_l", re.compile(r"(?:\bk\+?(?=[\s:=]*\d)" + _SEP + r"|(?:\bpotassium\b|"
+                                    r"血钾|钾)" + _GAP + r")(\d{1,2}(?:\.\d+)?)", re.I)),
+    ("sodium_mmol_l", re.compile(r"(?:\bna\+?(?=[\s:=]*\d)" + _SEP + r"|(?:\bsodium\b|血钠|钠)"
+                                 + _GAP + r")(\d{2,3})", re.I)),
     ("ph", re.compile(r"(?:\bph\b|酸碱度)" + _SEP + r"([67]\.\d{1,3})", re.I)),
     ("lactate_mmol_l", re.compile(r"(?:\blactate\b|\blac\b|乳酸)" + _SEP + r"(\d{1,2}(?:\.\d+)?)",
                                   re.I)),
     ("ketones_mmol_l", re.compile(r"(?:\b(?:blood |capillary )?ketones?\b|血酮(?:体)?|β-?羟丁酸)"
                                   + _SEP + r"(\d{1,2}(?:\.\d+)?)(?!\s*\+)", re.I)),
-    ("inr", re.compile(r"\binr" + _SEP + r"(\d{1,2}(?:\.\d+)?)", re.I)),
+    ("inr", re.compile(r"\binr" + _GAP + r"(\d{1,2}(?:\.\d+)?)", re.I)),
     ("hb_g_l", re.compile(r"(?:\bhb\b|\bhaemoglobin\b|\bhemoglobin\b|\bhgb\b|血红蛋白)" + _SEP +
                           r"(\d{1,3}(?:\.\d+)?)\s*(?P<unit>g\s*/\s*l|g\s*/\s*dl)?", re.I)),
     ("alt_u_l", re.compile(r"(?:\balt\b|\bast\b|\balanine aminotransferase\b|谷丙转氨酶|谷草转氨酶|"
@@ -126,6 +134,29 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"\b(?:raised|elevated|positive|high)\b (?:hs-?)?trop(?:onin)?\b|"
         r"肌钙蛋白[^，。；\n]{0,6}?(?:升高|阳性|增高))", re.I)),
 ]
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+                 "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
+                 "twelve": 12, "fourteen": 14, "a few": 3, "a couple of": 2, "several": 4,
+                 "一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+                 "九": 9, "十": 10, "半": 0.5}
+_UNIT_DAYS = {"hour": 1 / 24, "hr": 1 / 24, "day": 1, "week": 7, "wk": 7, "month": 30,
+              "year": 365, "yr": 365, "小时": 1 / 24, "天": 1, "日": 1, "周": 7, "星期": 7,
+              "个月": 30, "月": 30, "年": 365, "/7": 1, "/52": 7, "/12": 30}
+_COUNT = r"(\d{1,3}(?:\.\d)?|a few|a couple of|several|an?|one|two|three|four|five|six|seven|" \
+         r"eight|nine|ten|eleven|twelve|fourteen|[一两二三四五六七八九十半]{1,2})"
+_DURATION_PATTERNS = (
+    # "for 6 days", "6 days ago", "past 2 weeks", "x3 days"; not "6 day old" (an age)
+    re.compile(_COUNT + r"\s*-?\s*(hour|hr|day|week|wk|month|year|yr)s?\b(?!\s*-?\s*old)", re.I),
+    re.compile(r"\b(\d{1,2})\s*(/7|/52)(?!\s*(?:old|[MF]\b))"),
+    re.compile(r"\b(\d{1,2})\s*(/12)(?=\s*(?:hx|history|of|ago|duration|sx)\b)", re.I),
+    re.compile(_COUNT + r"\s*(?:个)?(小时|天|日|周|星期|个月|年)(?!大|龄)"),
+)
+_TABLETS = re.compile(
+    r"(?:\btook|\btaken|\bswallowed|\bingested|\bdowned|\bhad|吃了|服了|吞了|服用了|吃下)\s*"
+    r"(?:about|around|approx(?:imately)?|~|maybe|over|nearly|at least|up to|大约|约|大概|)\s*"
+    r"(\d{1,4})\s*(?:x\s*)?(?:\d+\s*mg\s*)?(?:of\s+(?:my|his|her|their|the|mum's|dad's)\s+)?"
+    r"(?:[a-z-]+\s+){0,2}?(?:tablets?|tabs?|pills?|capsules?|caps\b|paracetamol|co-codamol|"
+    r"ibuprofen|aspirin|sertraline|片|粒|颗)", re.I)
 _ON_OXYGEN = re.compile(r"\bon (?:\d+(?:\.\d+)?\s*l(?:/min)?|oxygen|o2|nrb|non-rebreather|"
                         r"high[- ]flow)\b|吸氧", re.I)
 _ON_AIR = re.compile(r"\b(?:on )?(?:room )?air\b|\bra\b|未吸氧", re.I)
@@ -155,8 +186,32 @@ def read_measurements(text: str) -> MeasurementReading:
                 if name not in values:  # the first mention of a field is the one used
                     values[name] = Measurement(name, value, start, end, match.group(0).strip(),
                                                note)
+    if match := _TABLETS.search(text):
+        values.setdefault("tablets_taken", Measurement("tablets_taken", float(match.group(1)),
+                                                       match.start(), match.end(),
+                                                       match.group(0).strip()))
+    if duration := _longest_duration(text):
+        values.setdefault("duration_days", duration)
     on_oxygen = bool(_ON_OXYGEN.search(text)) and not _ON_AIR.search(text)
     return MeasurementReading(values, tuple(problems), on_oxygen)
+
+
+def _longest_duration(text: str) -> Measurement | None:
+    best = None
+    for pattern in _DURATION_PATTERNS:
+        for match in pattern.finditer(text):
+            raw = match.group(1).lower()
+            count = _NUMBER_WORDS.get(raw)
+            if count is None:
+                try:
+                    count = float(raw)
+                except ValueError:
+                    continue
+            days = count * _UNIT_DAYS[match.group(2).lower().rstrip("s")]
+            if 0 < days <= LIMITS["duration_days"][1] and (best is None or days > best.value):
+                best = Measurement("duration_days", round(days, 2), match.start(), match.end(),
+                                   match.group(0).strip())
+    return best
 
 
 def _number(raw: str) -> float:

@@ -51,9 +51,13 @@ _AGE_PATTERNS = (
                 re.I), None),
     (re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:yo|y/o|y\.o\.?|yrs? old|years? of age)\b", re.I), "year"),
     (re.compile(r"\baged?\s+(\d+(?:\.\d+)?)\b", re.I), "year"),
-    # GP shorthand "62M", "34F": upper case and no space, so "fell 3m" is not an age.
-    (re.compile(r"\b(\d{1,3})\s?[MF]\b"), "year"),
-    (re.compile(r"\b(\d{1,2})/12\b(?!\s*/)"), "month"),  # "9/12 old" in paediatric shorthand
+    # Paediatric shorthand: "6/52 M", "6/52 old" (weeks), "9/12 F", "9/12 old" (months),
+    # "10/7 old" (days); a bare "3/7" is a duration, not an age.
+    (re.compile(r"\b(\d{1,2})/52\s*(?:old\b|[MF]\b|boy|girl|baby|infant)"), "week"),
+    (re.compile(r"\b(\d{1,2})/12\s*(?:old\b|[MF]\b|boy|girl|baby|infant)"), "month"),
+    (re.compile(r"\b(\d{1,2})/7\s*(?:old\b|[MF]\b|boy|girl|baby|infant)"), "day"),
+    # GP shorthand "62M", "34F": upper case, so "fell 3m" is not an age.
+    (re.compile(r"(?<![/\d])\b(\d{1,3})\s?[MF]\b"), "year"),
     (re.compile(r"(?:出生|生后)\s*(\d+)\s*(天|周|个月)"), None),
     (re.compile(r"(\d+(?:\.\d+)?)\s*(岁|个月|月龄|周龄|天)(?:大|龄|半)?"), None),
 )
@@ -62,8 +66,14 @@ _MALE = re.compile(r"\b(?:man|male|gentleman|boy|husband|father|dad|son|he|him|h
 _FEMALE = re.compile(r"\b(?:woman|female|lady|girl|wife|mother|mum|mom|daughter|she|her|"
                      r"\d{1,3}\s?F)\b|女(?:性|孩|婴|童|士|患者)?|太太|妻子|女儿|老婆|妈妈|母亲|孕妇")
 _PREGNANT = re.compile(r"\b(?:pregnant|pregnancy|expecting (?:a baby|twins)|gestation|"
-                       r"primigravida|multigravida|g\d\s*p\d|antenatal)\b|怀孕|妊娠|孕\s*\d+|孕妇|"
-                       r"孕期", re.I)
+                       r"primigravida|multigravida|g\d\s*p\d|antenatal|"
+                       r"positive (?:home |urine )?(?:pregnancy )?test|"
+                       r"(?:beta-?|β-?|b-?|urine |serum )?hcg (?:is |was |came back )?positive|"
+                       r"(?:urine |serum )?(?:beta-?|β-?|b-?)?hcg\s*(?:\+|pos\b)|upt\s*(?:\+|pos)|"
+                       r"period(?:'s| is| was)? \d+ (?:weeks?|days) late|missed (?:a |her |my )?period|"
+                       r"\d+ weeks? (?:after|since) (?:her |my )?(?:last (?:menstrual )?period|lmp)|"
+                       r"lmp \d+\s*(?:weeks?|/52) ago)\b|"
+                       r"怀孕|妊娠|孕\s*\d+|孕妇|孕期|停经\s*\d*|验孕(?:棒)?阳性|hcg\s*阳性|早孕", re.I)
 _NOT_PREGNANT = re.compile(r"\b(?:not pregnant|no chance of pregnancy|pregnancy test negative|"
                            r"negative pregnancy test|hcg negative)\b|未孕|没有怀孕|否认怀孕|"
                            r"妊娠试验阴性", re.I)

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from knowledge.redflag_rules import EM_NE_SC, LEVELS, RedFlagRule, level_rank, load_rules
+from knowledge.vocabulary import load_vocabulary
 
 from .findings import Finding, Findings, read_findings
 from .news2 import News2Result, Vitals, score_news2
@@ -342,7 +343,7 @@ def _decide(fired: list[FiredRule], news2: News2Result | None, news2_floor: str 
             notes.append("Not covered by the rule base: no triage rule recognises this "
                          "presentation, so it is routine by default. Use clinical judgement.")
         return "routine", NOT_COVERED, notes
-    blockers = _self_care_blockers(findings, news2)
+    blockers = _self_care_blockers(findings, news2, self_care)
     if blockers:
         notes.append(f"A self-care rule matched ({self_care[0].title}), but "
                      f"{'; '.join(blockers)}: routine instead of self-care.")
@@ -350,11 +351,23 @@ def _decide(fired: list[FiredRule], news2: News2Result | None, news2_floor: str 
     return "self-care", coverage, notes
 
 
-def _self_care_blockers(findings: Findings, news2: News2Result | None) -> list[str]:
+def _self_care_blockers(findings: Findings, news2: News2Result | None,
+                        self_care: list[FiredRule]) -> list[str]:
+    """Why a matched self-care rule may not decide: the rule must explain the presentation."""
     blockers = []
     concern = sorted({f.term for f in findings.findings if f.concern and f.affirmed})
     if concern:
         blockers.append(f"finding(s) of concern present: {', '.join(concern[:4])}")
+    explained = set().union(*(_RULES_BY_ID()[rule.id].concept_refs for rule in self_care))
+    explained_spans = [span for rule in self_care for span in rule.spans]
+    unexplained = sorted({
+        f.term for f in findings.concept_findings()
+        if f.affirmed and f.kind in ("symptom", "sign", "exam") and not f.concern
+        and not _vocabulary_flag(f.concept, "companion") and f.concept not in explained
+        and not any(start <= f.start and f.end <= end for start, end in explained_spans)})
+    if unexplained:
+        blockers.append(f"finding(s) the self-care rule does not explain: "
+                        f"{', '.join(unexplained[:4])}")
     if news2 is not None and news2.applicable and news2.total > 0:
         blockers.append(f"NEWS2 is {news2.total}, not 0")
     age = findings.patient.age_years
@@ -366,6 +379,20 @@ def _self_care_blockers(findings: Findings, news2: News2Result | None) -> list[s
     if temp is not None and (temp >= 39 or temp < 35.5):
         blockers.append(f"temperature {temp:g} °C")
     return blockers
+
+
+@lru_cache(maxsize=1)
+def _rules_by_id_cached(rules: tuple[RedFlagRule, ...]) -> dict[str, RedFlagRule]:
+    return {rule.id: rule for rule in rules}
+
+
+def _RULES_BY_ID() -> dict[str, RedFlagRule]:  # noqa: N802 (reads like the constant it is)
+    return _rules_by_id_cached(load_rules())
+
+
+def _vocabulary_flag(concept_id: str, flag: str) -> bool:
+    concept = load_vocabulary().concepts.get(concept_id)
+    return bool(concept and getattr(concept, flag))
 
 
 def _confidence(level: str, fired: list[FiredRule], coverage: str, findings: Findings) -> str:

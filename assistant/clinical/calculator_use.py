@@ -1,13 +1,13 @@
 """Run a clinical calculator when the conversation already holds its inputs.
 
-"CURB-65? 72yo, confused, urea 8.2, RR 31, BP 88/50" → CURB-65 = 5, with its source. The
-extraction is deliberately narrow and literal: a number is read only right after its own label
-("urea 8.2", "creatinine 130", "QT 460", "HR 72", "BP 88/50", "72yo"), and a calculator runs only
-when it is named in the text (or, for eGFR, BMI and QTc, when its defining measurement is given)
-and every required input was found. Otherwise nothing is computed: a guessed input would make a
-confident, wrong score. Yes/no criteria count as present only when affirmed (ConText handles
-"no confusion"). This module extracts and runs; the calculators themselves live in
-``assistant.clinical.calculators``.
+"CURB-65? 72yo, confused, urea 8.2, RR 31, BP 88/50" → CURB-65 = 5, with its source. Inputs
+come from the shared findings reader (``findings.read_findings``): numbers read next to their
+own label ("urea 8.2", "creatinine 130", "QT 460", "HR 72", "BP 88/50"), age and sex from the
+text, and yes/no criteria from vocabulary concepts with their assertions, so "no confusion" is
+not confusion and "PMH hypertension" counts as a history of it. A calculator runs only when it
+is named in the text (or, for eGFR, BMI and QTc, when its defining measurement is given) and
+every required input was found. Otherwise nothing is computed: a guessed input would make a
+confident, wrong score. The calculators themselves live in ``assistant.clinical.calculators``.
 """
 
 from __future__ import annotations
@@ -17,75 +17,52 @@ import re
 from typing import Any, Callable
 
 from assistant.clinical.calculators import CalculatorInputError, run_calculator
-from assistant.clinical.context import find_mentions
+from assistant.clinical.findings import Findings, read_findings
 
 logger = logging.getLogger(__name__)
-
-_NUMBER = r"(\d{1,3}(?:\.\d+)?)"
-# label → (field, pattern). Patterns read the number that follows the label.
-_NUMERIC_PATTERNS: dict[str, re.Pattern] = {
-    "urea_mmol_l": re.compile(rf"\burea\s*(?:of|=|:|is)?\s*{_NUMBER}", re.I),
-    "rr_per_min": re.compile(rf"\b(?:rr|resp(?:iratory)?\s*rate)\s*(?:of|=|:|is)?\s*{_NUMBER}", re.I),
-    "hr_bpm": re.compile(rf"\b(?:hr|heart\s*rate|pulse)\s*(?:of|=|:|is)?\s*{_NUMBER}", re.I),
-    "spo2_percent": re.compile(rf"\b(?:sp\s*o2|sats?|o2\s*sats?)\s*(?:of|=|:|is)?\s*{_NUMBER}\s*%?", re.I),
-    "creatinine_umol_l": re.compile(rf"\b(?:creat(?:inine)?|cr)\s*(?:of|=|:|is)?\s*{_NUMBER}", re.I),
-    "qt_ms": re.compile(rf"\bqt\s*(?:interval)?\s*(?:of|=|:|is)?\s*{_NUMBER}\s*(?:ms)?", re.I),
-    "weight_kg": re.compile(rf"\b(?:weight|weighs|wt)?\s*(?:of|=|:|is)?\s*{_NUMBER}\s*kg\b", re.I),
-}
-_BLOOD_PRESSURE = re.compile(r"\b(?:bp|blood\s*pressure)\s*(?:of|=|:|is)?\s*(\d{2,3})\s*/\s*(\d{2,3})",
-                             re.I)
-_AGE = re.compile(r"\b(\d{1,3})\s*(?:yo\b|y/o\b|yrs?\b|years?(?:\s*old)?\b|-year-old\b|[mf]\b)"
-                  r"|\baged?\s*(\d{1,3})\b", re.I)
-_SEX = re.compile(r"\b(?:(male|man|gentleman|he|his)|(female|woman|lady|she|her))\b|\b\d{1,3}\s*([mf])\b",
-                  re.I)
-_HEIGHT_CM = re.compile(r"\b(\d{3}(?:\.\d+)?)\s*cm\b|\b(1\.\d{1,2})\s*m\b", re.I)
 
 # Calculator → names that mean "compute this", and whether its own measurement is enough.
 _CALCULATOR_NAMES: dict[str, re.Pattern] = {
     "curb65": re.compile(r"\bcurb[- ]?65\b", re.I),
     "crb65": re.compile(r"\bcrb[- ]?65\b", re.I),
     "cha2ds2vasc": re.compile(r"\bcha2?ds2?[- ]?vasc\b|\bchads[- ]?vasc\b", re.I),
-    "egfr": re.compile(r"\begfr\b|\bcreatinine\b", re.I),
+    "egfr": re.compile(r"\begfr\b|\bcreatinine\b|肌酐", re.I),
     "qtc": re.compile(r"\bqtc\b|\bqt\s*(?:interval)?\s*\d", re.I),
     "bmi": re.compile(r"\bbmi\b|\bbody\s*mass\b|\d\s*kg\b.*\b\d{3}\s*cm\b", re.I),
 }
-# Yes/no inputs read with ConText, so "no confusion" is not confusion.
-_CRITERIA_TERMS: dict[str, list[str]] = {
-    "confusion": ["confusion", "confused", "disorientated", "disoriented", "new confusion"],
-    "congestive_heart_failure": ["heart failure", "ccf", "lvsd", "reduced ejection fraction"],
-    "hypertension": ["hypertension", "hypertensive", "high blood pressure", "htn"],
-    "diabetes": ["diabetes", "diabetic", "t2dm", "t1dm"],
-    "stroke_tia_thromboembolism": ["stroke", "tia", "transient ischaemic attack",
-                                   "thromboembolism", "previous clot"],
-    "vascular_disease": ["myocardial infarction", "heart attack", "peripheral arterial disease",
-                         "aortic plaque", "previous mi"],
+# Calculator input -> vocabulary concept, and whether the patient's past counts.
+_CRITERIA: dict[str, tuple[str, bool]] = {
+    "confusion": ("altered-consciousness", False),
+    "congestive_heart_failure": ("heart-failure", True),
+    "hypertension": ("hypertension", True),
+    "diabetes": ("diabetes", True),
+    "stroke_tia_thromboembolism": ("stroke-tia-thromboembolism", True),
+    "vascular_disease": ("vascular-disease", True),
 }
+_MEASURED = ("urea_mmol_l", "rr_per_min", "hr_bpm", "spo2_percent", "creatinine_umol_l", "qt_ms",
+             "weight_kg", "height_cm", "sbp_mmhg", "dbp_mmhg")
 
 
-def _numbers(text: str) -> dict[str, Any]:
+def _numbers(findings: Findings) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for name, pattern in _NUMERIC_PATTERNS.items():
-        match = pattern.search(text)
-        if match:
-            values[name] = float(match.group(1))
-    bp = _BLOOD_PRESSURE.search(text)
-    if bp:
-        values["sbp_mmhg"], values["dbp_mmhg"] = int(bp.group(1)), int(bp.group(2))
-    age = _AGE.search(text)
-    if age:
-        values["age_years"] = int(age.group(1) or age.group(2))
-    sex = _SEX.search(text)
-    if sex:
-        values["sex"] = "male" if (sex.group(1) or (sex.group(3) or "").lower() == "m") else "female"
-    height = _HEIGHT_CM.search(text)
-    if height:
-        values["height_cm"] = float(height.group(1)) if height.group(1) else float(height.group(2)) * 100
+    for name in _MEASURED:
+        value = findings.observation(name)
+        if value is not None:
+            values[name] = int(value) if name in ("sbp_mmhg", "dbp_mmhg") else float(value)
+    if findings.patient.age_years is not None:
+        values["age_years"] = int(findings.patient.age_years)
+    if findings.patient.sex:
+        values["sex"] = findings.patient.sex
     return values
 
 
-def _criteria(text: str) -> dict[str, bool]:
-    affirmed = {m.concept for m in find_mentions(text, _CRITERIA_TERMS) if m.affirmed}
-    return {name: name in affirmed for name in _CRITERIA_TERMS}
+def _criteria(findings: Findings) -> dict[str, bool]:
+    counted = {}
+    for name, (concept, past_counts) in _CRITERIA.items():
+        wanted = {"present", "possible"} | ({"historical"} if past_counts else set())
+        counted[name] = any(f.concept == concept and f.assertion in wanted
+                            for f in findings.concept_findings())
+    return counted
 
 
 def _inputs_for(calculator: str, numbers: dict[str, Any], criteria: dict[str, bool]) -> dict | None:
@@ -114,7 +91,8 @@ def calculations_for(text: str) -> list[dict]:
     named = [name for name, pattern in _CALCULATOR_NAMES.items() if pattern.search(text)]
     if not named:
         return []
-    numbers, criteria = _numbers(text), _criteria(text)
+    findings = read_findings(text)
+    numbers, criteria = _numbers(findings), _criteria(findings)
     results = []
     for name in named:
         inputs = _inputs_for(name, numbers, criteria)

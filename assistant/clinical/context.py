@@ -106,7 +106,7 @@ def find_mentions(text: str, terms: Mapping[str, Sequence[str]]) -> list[Mention
     matchers = compile_terms(_freeze_terms(terms))
     normalized = normalize_text(text)
     raw_spans = [
-        (concept, match.start(), match.end())
+        (concept, _after_leading_verb(normalized, match.start(), match.end()), match.end())
         for concept, pattern in matchers
         for match in pattern.finditer(normalized)
     ]
@@ -142,6 +142,17 @@ def find_mentions(text: str, terms: Mapping[str, Sequence[str]]) -> list[Mention
     ]
     mentions.sort(key=lambda m: (m.start, -m.end, m.concept))
     return mentions
+
+
+_LEADING_VERB = re.compile(r"(?:has had|have had|had|has|have|got|'s had)\s+")
+
+
+def _after_leading_verb(text: str, start: int, end: int) -> int:
+    """Where a match starts once a leading "had"/"has"/"got" is left out ("had a stroke" ->
+    "a stroke"): that verb belongs to ConText's modifiers ("mother had ..." marks family
+    history), and a target overlapping its modifier would silence it."""
+    verb = _LEADING_VERB.match(text, start, end)
+    return verb.end() if verb and verb.end() < end else start
 
 
 def normalize_text(text: str) -> str:

@@ -34,6 +34,11 @@ LIMITS = {
     "ketones_mmol_l": (0, 15), "inr": (0.5, 25), "hb_g_l": (20, 250), "alt_u_l": (1, 20000),
     "platelets_10e9_l": (1, 2000), "crp_mg_l": (0, 700), "crt_s": (0, 15),
     "bicarbonate_mmol_l": (1, 60), "troponin_raised": (1, 1), "tablets_taken": (1, 1000),
+    "urea_mmol_l": (0.5, 80), "creatinine_umol_l": (10, 3000), "qt_ms": (200, 800),
+    "weight_kg": (0.3, 400), "height_cm": (30, 250),
+    "hba1c": (3, 200), "tsh_mu_l": (0, 200), "esr_mm_h": (0, 160), "calcium_mmol_l": (1.0, 5.0),
+    "egfr_ml_min": (1, 150), "psa_ng_ml": (0, 10000), "ca125_u_ml": (0, 100000), "bmi": (10, 80),
+    "ferritin_ug_l": (1, 10000), "mcv_fl": (50, 140), "peak_flow_percent": (10, 150),
     "duration_days": (0, 36500),
 }
 VITAL_FIELDS = ("rr_per_min", "spo2_percent", "sbp_mmhg", "dbp_mmhg", "hr_bpm", "temp_c",
@@ -78,6 +83,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"(?:\bbp\b|\bblood pressure\b|血压|\bnibp\b)" + _SEP +
         r"(\d{2,3})\s*/\s*(\d{2,3})(?:\s*mm\s*hg)?", re.I)),
     ("bp", re.compile(r"\b(\d{2,3})\s*/\s*(\d{2,3})\s*mm\s*hg\b", re.I)),
+    ("bp", re.compile(r"\b(?:bp readings?|readings?(?: average)?|averages?)\D{0,12}?(\d{2,3})\s*/\s*"
+                      r"(\d{2,3})\b", re.I)),
     ("sbp_mmhg", re.compile(r"(?:\bsbp\b|\bsystolic(?: bp| blood pressure)?\b|收缩压)" + _SEP
                             + r"(\d{2,3})", re.I)),
     ("temp_c", re.compile(
@@ -127,6 +134,28 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("crt_s", re.compile(r"(?:\bcrt\b|\bcap(?:illary)? refill(?: time)?\b|毛细血管再充盈(?:时间)?)"
                          r"\s*(?:of|is|was|:|=|>|<|>=)?\s*(\d{1,2}(?:\.\d+)?)\s*(?:s\b|secs?\b|"
                          r"seconds?\b|秒)", re.I)),
+    ("urea_mmol_l", re.compile(r"(?:\burea\b|\bbun\b|尿素氮|尿素)" + _GAP + r"(\d{1,2}(?:\.\d+)?)",
+                               re.I)),
+    ("creatinine_umol_l", re.compile(r"(?:\bcreat(?:inine)?\b|\bcr\b(?=\s*[:=]?\s*\d)|肌酐)" + _GAP
+                                     + r"(\d{2,4})", re.I)),
+    ("qt_ms", re.compile(r"\bqt(?!c)\s*(?:interval)?" + _SEP + r"(\d{3})\s*(?:ms)?", re.I)),
+    ("weight_kg", re.compile(r"(?:\bweight\b|\bweighs\b|\bwt\b|体重)?" + _SEP +
+                             r"(\d{1,3}(?:\.\d+)?)\s*(?:kg\b|kgs\b|公斤|千克)", re.I)),
+    ("height_cm", re.compile(r"\b(\d{2,3}(?:\.\d+)?)\s*(?P<unit>cm\b|厘米)|\b(1\.\d{1,2})\s*(?P<m>m)\b"
+                             r"(?!\s*(?:hrs?|mins?|g|l|mol))", re.I)),
+    ("hba1c", re.compile(r"(?:\bhba1c\b|\ba1c\b|糖化血红蛋白)" + _SEP +
+                         r"(\d{1,3}(?:\.\d)?)\s*(?P<unit>%|mmol\s*/\s*mol)?", re.I)),
+    ("tsh_mu_l", re.compile(r"\btsh\b" + _SEP + r"(\d{1,3}(?:\.\d+)?)", re.I)),
+    ("esr_mm_h", re.compile(r"\besr\b" + _SEP + r"(\d{1,3})", re.I)),
+    ("calcium_mmol_l", re.compile(r"(?:\b(?:adjusted |corrected )?calcium\b|血钙)" + _SEP +
+                                  r"(\d\.\d{1,2})", re.I)),
+    ("egfr_ml_min", re.compile(r"\begfr\b" + _SEP + r"(\d{1,3})\b", re.I)),
+    ("psa_ng_ml", re.compile(r"\bpsa\b" + _SEP + r"(\d{1,4}(?:\.\d+)?)", re.I)),
+    ("ca125_u_ml", re.compile(r"\bca\s*-?\s*125\b" + _SEP + r"(\d{1,5})", re.I)),
+    ("bmi", re.compile(r"\bbmi\b" + _SEP + r"(\d{2}(?:\.\d)?)", re.I)),
+    ("ferritin_ug_l", re.compile(r"(?:\bferritin\b|铁蛋白)" + _SEP + r"(\d{1,4})\b", re.I)),
+    ("mcv_fl", re.compile(r"\bmcv\b" + _SEP + r"(\d{2,3})\b", re.I)),
+    ("peak_flow_percent", re.compile(r"\b(?:pef|pefr|peak flow)\D{0,15}?(\d{2,3})\s*%", re.I)),
     ("bicarbonate_mmol_l", re.compile(r"(?:\bhco3-?|\bbicarb(?:onate)?\b|碳酸氢根)" + _SEP +
                                       r"(\d{1,2}(?:\.\d+)?)", re.I)),
     ("troponin_raised", re.compile(
@@ -136,21 +165,80 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
                  "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
-                 "twelve": 12, "fourteen": 14, "a few": 3, "a couple of": 2, "several": 4,
-                 "一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-                 "九": 9, "十": 10, "半": 0.5}
-_UNIT_DAYS = {"hour": 1 / 24, "hr": 1 / 24, "day": 1, "week": 7, "wk": 7, "month": 30,
-              "year": 365, "yr": 365, "小时": 1 / 24, "天": 1, "日": 1, "周": 7, "星期": 7,
-              "个月": 30, "月": 30, "年": 365, "/7": 1, "/52": 7, "/12": 30}
-_COUNT = r"(\d{1,3}(?:\.\d)?|a few|a couple of|several|an?|one|two|three|four|five|six|seven|" \
-         r"eight|nine|ten|eleven|twelve|fourteen|[一两二三四五六七八九十半]{1,2})"
-_DURATION_PATTERNS = (
-    # "for 6 days", "6 days ago", "past 2 weeks", "x3 days"; not "6 day old" (an age)
-    re.compile(_COUNT + r"\s*-?\s*(hour|hr|day|week|wk|month|year|yr)s?\b(?!\s*-?\s*old)", re.I),
-    re.compile(r"\b(\d{1,2})\s*(/7|/52)(?!\s*(?:old|[MF]\b))"),
-    re.compile(r"\b(\d{1,2})\s*(/12)(?=\s*(?:hx|history|of|ago|duration|sx)\b)", re.I),
-    re.compile(_COUNT + r"\s*(?:个)?(小时|天|日|周|星期|个月|年)(?!大|龄)"),
-)
+                 "twelve": 12, "a few": 3, "few": 3, "a couple of": 2, "couple of": 2,
+                 "several": 4, "一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+                 "七": 7, "八": 8, "九": 9, "十": 10, "半": 0.5}
+_UNIT_DAYS = {"minute": 1 / 1440, "min": 1 / 1440, "hour": 1 / 24, "hr": 1 / 24, "day": 1,
+              "week": 7, "wk": 7, "month": 30, "year": 365, "yr": 365, "小时": 1 / 24, "天": 1,
+              "日": 1, "周": 7, "星期": 7, "个月": 30, "月": 30, "年": 365}
+_NUM_WORDS = (r"(\d+(?:\.\d+)?|a couple of|couple of|a few|few|several|an?|one|two|three|four|"
+              r"five|six|seven|eight|nine|ten|eleven|twelve)")
+_DURATION = re.compile(
+    rf"\b(?P<prefix>for|over|past|last|x|since|about|nearly|almost|around|of)?\s*{_NUM_WORDS}"
+    r"\s*[\s-]?\s*(?P<unit>minute|min|hour|hr|day|week|wk|month|year|yr)s?\b"
+    r"(?!\s*-?\s*old)(?!\s+(?:pregnant|gestation|after|postpartum|post|later|before))", re.I)
+_DURATION_ZH = re.compile(r"(\d+(?:\.\d)?|[一两二三四五六七八九十半]{1,2})\s*(?:个)?"
+                          r"(小时|天|日|周|星期|个月|月|年)(?!大|龄)")
+_SHORTHAND = re.compile(r"\b(\d{1,2})\s*/\s*(7|52|12)\b(?!\s*(?:/|old|\d|[mf]\b|boy|girl|baby))")
+_SHORTHAND_DAYS = {"7": 1, "52": 7, "12": 30}
+# A duration right after one of these describes a habit or a risk factor ("smoker for 30
+# years", "vegan for 5 years"), not how long the illness has lasted.
+_HABIT_WORDS = ("smok", "drink", "vegan", "vegetarian", "diabet", "worker", "works", "worked",
+                "lived", "living", "married", "retired", "taking", "taken", "pill", "pack",
+                "metformin", "insulin", "statin", "injecting", "user")
+
+
+@dataclass(frozen=True)
+class Duration:
+    """How long something has lasted, in days, where the text says so."""
+
+    days: float
+    start: int
+    end: int
+    text: str
+
+
+def read_durations(text: str) -> list[Duration]:
+    """Durations of the illness in ``text`` ("for 3 days", "2/52", "三天"), not of habits
+    ("smoker for 30 years"), frequencies ("twice a day") or episodes ("lasting 20 minutes")."""
+    lowered = text.lower()
+    found = []
+    for match in _DURATION.finditer(lowered):
+        if _describes_habit(lowered, match.start()):
+            continue
+        raw, prefix, unit = match.group(2), match.group("prefix"), match.group("unit")
+        number = _NUMBER_WORDS.get(raw)
+        if number is None:
+            number = float(raw)
+        elif raw in {"a", "an", "one"} and prefix is None:
+            continue  # "twice a day" is a frequency, not a duration
+        if unit in {"minute", "min", "hour", "hr"} and prefix not in {"for", "over", "past",
+                                                                       "last", "since"}:
+            continue  # "lasting 20 minutes" is an episode, not the illness
+        found.append(Duration(number * _UNIT_DAYS[unit], match.start(), match.end(),
+                              text[match.start():match.end()].strip()))
+    for match in _SHORTHAND.finditer(lowered):
+        if not _describes_habit(lowered, match.start()):
+            found.append(Duration(float(match.group(1)) * _SHORTHAND_DAYS[match.group(2)],
+                                  match.start(), match.end(), match.group(0).strip()))
+    for match in _DURATION_ZH.finditer(text):
+        raw = match.group(1)
+        number = _NUMBER_WORDS.get(raw)
+        if number is None:
+            try:
+                number = float(raw)
+            except ValueError:
+                continue
+        found.append(Duration(number * _UNIT_DAYS[match.group(2)], match.start(), match.end(),
+                              match.group(0)))
+    return sorted(found, key=lambda d: d.start)
+
+
+def _describes_habit(lowered: str, start: int) -> bool:
+    before = re.split(r"[.;,!?]", lowered[max(0, start - 30):start])[-1]
+    return any(word in before for word in _HABIT_WORDS)
+
+
 _TABLETS = re.compile(
     r"(?:\btook|\btaken|\bswallowed|\bingested|\bdowned|\bhad|吃了|服了|吞了|服用了|吃下)\s*"
     r"(?:about|around|approx(?:imately)?|~|maybe|over|nearly|at least|up to|大约|约|大概|)\s*"
@@ -197,21 +285,12 @@ def read_measurements(text: str) -> MeasurementReading:
 
 
 def _longest_duration(text: str) -> Measurement | None:
-    best = None
-    for pattern in _DURATION_PATTERNS:
-        for match in pattern.finditer(text):
-            raw = match.group(1).lower()
-            count = _NUMBER_WORDS.get(raw)
-            if count is None:
-                try:
-                    count = float(raw)
-                except ValueError:
-                    continue
-            days = count * _UNIT_DAYS[match.group(2).lower().rstrip("s")]
-            if 0 < days <= LIMITS["duration_days"][1] and (best is None or days > best.value):
-                best = Measurement("duration_days", round(days, 2), match.start(), match.end(),
-                                   match.group(0).strip())
-    return best
+    durations = [d for d in read_durations(text) if 0 < d.days <= LIMITS["duration_days"][1]]
+    if not durations:
+        return None
+    longest = max(durations, key=lambda d: d.days)
+    return Measurement("duration_days", round(longest.days, 2), longest.start, longest.end,
+                       longest.text)
 
 
 def _number(raw: str) -> float:
@@ -226,6 +305,10 @@ def _interpret(field: str, match: re.Match[str]) -> list[tuple[str, float, str]]
         if diastolic >= systolic:
             return None  # "12/10" is a date or a score, not a blood pressure
         return [("sbp_mmhg", systolic, ""), ("dbp_mmhg", diastolic, "")]
+    if field == "height_cm":
+        metres = match.groupdict().get("m")
+        return [(field, float(match.group(3)) * 100, "m converted to cm")] if metres else \
+            [(field, float(match.group(1)), "")]
     value = _number(match.group(1))
     unit = (match.groupdict().get("unit") or "").lower().replace(" ", "")
     if field == "temp_c":
@@ -239,6 +322,10 @@ def _interpret(field: str, match: re.Match[str]) -> list[tuple[str, float, str]]
         if unit.endswith("dl") or (not unit and value < 25):
             note = "g/dL converted to g/L" if unit else "no unit; read as g/dL"
             return [(field, value * 10, note)]
+        return [(field, value, "")]
+    if field == "hba1c":
+        if unit == "%" or (not unit and value <= 20):  # DCCT % -> IFCC mmol/mol
+            return [(field, round((value - 2.15) * 10.929, 1), "% converted to mmol/mol")]
         return [(field, value, "")]
     if field == "troponin_raised":
         return [(field, 1.0, "raised (no value read)")]

@@ -313,7 +313,7 @@ def _default_rules_path() -> str:
     return str(path)
 
 
-_SENTENCE_END = frozenset({".", "!", ";"})
+_SENTENCE_END = frozenset({".", "!", ";", "...", "…", "。", "！", "；"})
 
 
 def _split_sentences(doc):

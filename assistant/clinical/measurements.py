@@ -305,6 +305,8 @@ def _interpret(field: str, match: re.Match[str]) -> list[tuple[str, float, str]]
         if diastolic >= systolic:
             return None  # "12/10" is a date or a score, not a blood pressure
         return [("sbp_mmhg", systolic, ""), ("dbp_mmhg", diastolic, "")]
+    if field == "troponin_raised":
+        return [(field, 1.0, "raised (no value read)")]
     if field == "height_cm":
         metres = match.groupdict().get("m")
         return [(field, float(match.group(3)) * 100, "m converted to cm")] if metres else \
@@ -327,8 +329,6 @@ def _interpret(field: str, match: re.Match[str]) -> list[tuple[str, float, str]]
         if unit == "%" or (not unit and value <= 20):  # DCCT % -> IFCC mmol/mol
             return [(field, round((value - 2.15) * 10.929, 1), "% converted to mmol/mol")]
         return [(field, value, "")]
-    if field == "troponin_raised":
-        return [(field, 1.0, "raised (no value read)")]
     return [(field, value, "")]
 
 

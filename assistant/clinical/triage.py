@@ -334,11 +334,13 @@ def _decide(fired: list[FiredRule], news2: News2Result | None, news2_floor: str 
     self_care = [rule for rule in fired if rule.level == "self-care"]
     if not self_care:
         if not findings.recognised:
-            notes.append("No clinical findings were recognised in the text; routine by "
-                         "default. Describe the symptoms, or check the text is readable.")
+            notes.append("No clinical findings were recognised in the text, so it is not "
+                         "covered by the rule base; routine by default. Describe the "
+                         "symptoms, or check the text is readable.")
         elif not findings.concept_findings():
             notes.append("Only vital signs or test results were given, and they raise no "
-                         "alarm; routine by default. Describe the symptoms to triage them.")
+                         "alarm: not covered by the rule base, routine by default. Describe "
+                         "the symptoms to triage them.")
         else:
             notes.append("Not covered by the rule base: no triage rule recognises this "
                          "presentation, so it is routine by default. Use clinical judgement.")

@@ -48,6 +48,9 @@ def triage_command(
     avpu: str = typer.Option(None, "--avpu", help="ACVPU: A alert, C new confusion, V voice, "
                                                   "P pain, U unresponsive."),
     glucose: float = typer.Option(None, "--glucose", help="Capillary glucose, mmol/L."),
+    semantic: bool = typer.Option(True, "--semantic/--no-semantic",
+                                  help="Run the semantic safety net (a multilingual sentence "
+                                       "embedder, about a second to load)."),
     json_output: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
@@ -74,7 +77,12 @@ def triage_command(
     if not text.strip() and vitals is None:
         fail("give the symptoms as text, or vital signs (--hr, --rr, --sbp, --spo2, --temp, "
              "--avpu), or both")
-    result = triage(text, patient=patient, vitals=vitals)
+    safety_net = None
+    if semantic:
+        from assistant.clinical.semantic_net import SemanticSafetyNet
+
+        safety_net = SemanticSafetyNet()
+    result = triage(text, patient=patient, vitals=vitals, safety_net=safety_net)
     if json_output:
         print_json(result.to_dict())
         return
@@ -110,19 +118,29 @@ def _with_flags(message: str) -> str:
 
 def _print_result(result) -> None:
     style = LEVEL_STYLES[result.level]
-    console.print(Panel(f"[{style}] {result.level.upper()} [/]  ({result.em_ne_sc})\n"
-                        f"{escape(result.action)}", title="Triage", expand=False))
+    badge = "" if result.coverage == "covered" else "  [bold yellow]NOT COVERED BY THE RULE BASE[/]"
+    console.print(Panel(f"[{style}] {result.level.upper()} [/]  ({result.em_ne_sc}, confidence "
+                        f"{result.confidence}){badge}\n{escape(result.action)}", title="Triage",
+                        expand=False))
     if result.rules:
-        table = Table(title="Rules triggered", show_lines=False)
-        for column in ("level", "rule", "matched", "action", "source"):
+        table = Table(title="Discriminators and rules triggered", show_lines=False)
+        for column in ("level", "kind", "rule", "matched", "action", "source"):
             table.add_column(column)
         for rule in result.rules:
             source = rule.source
             cite = f"{source['publisher']} {source['code']}, {source['section']}\n{source['url']}"
             matched = ", ".join(rule.matched_text) + (" (possible)" if rule.possible else "")
-            table.add_row(f"[{LEVEL_STYLES[rule.level]}]{rule.level}[/]", escape(rule.title),
-                          escape(matched), escape(rule.action), escape(cite))
+            table.add_row(f"[{LEVEL_STYLES[rule.level]}]{rule.level}[/]", rule.kind,
+                          escape(rule.title), escape(matched), escape(rule.action), escape(cite))
         console.print(table)
+    if result.findings is not None and result.findings.concept_findings():
+        found = [f"{escape(f.text)} → {f.term} ({f.assertion})"
+                 for f in result.findings.concept_findings()]
+        console.print("[bold]Findings read:[/] " + "; ".join(found))
+    if result.findings is not None and result.findings.measurements:
+        read = [f"{name} {m.value:g}" + (f" ({escape(m.note)})" if m.note else "")
+                for name, m in result.findings.measurements.items()]
+        console.print("[bold]Values read from the text:[/] " + ", ".join(read))
     if result.news2 is not None:
         news2 = result.news2
         table = Table(title=f"NEWS2 {news2.total} ({news2.risk} risk)")
@@ -135,5 +153,7 @@ def _print_result(result) -> None:
         console.print(table)
         if news2.note:
             console.print(f"[dim]{escape(news2.note)}[/]")
+    for note in result.notes:
+        console.print(f"[yellow]Note:[/] {escape(note)}")
     console.print(f"[bold]Rationale:[/] {escape(result.rationale)}")
     console.print("[dim]Decision support only: clinical judgement decides.[/]")

@@ -176,7 +176,8 @@ def test_triage_news2_components_without_rules(ctx):
         ctx, "", hr=80, rr=16, sbp=120, spo2=98, spo2_scale=1, temp=37.0, avpu="A",
         request=NURSE)
     assert "NEWS2 0" in news2 and "low clinical risk" in news2
-    assert "No red-flag" in rules and 'data-level="routine"' in badge
+    assert "No discriminator or triage rule" in rules and 'data-level="routine"' in badge
+    assert "Not covered by the rule base" in badge
 
 
 def test_triage_input_errors_name_the_field(ctx):
@@ -398,3 +399,12 @@ def test_differential_table_folds_the_conditions_kept_as_must_not_miss():
     assert "Also consider (2, must not miss): Condition 6, Condition 7" in folded
     assert "cough &lt;b&gt;" in shown and "Tests: CXR" in shown
     assert consult.ddx_html([], "No differential: bad age").count("bad age") == 1
+
+
+def test_triage_highlights_findings_by_assertion_and_shows_text_vitals(ctx):
+    badge, _news2, rules, rationale = triage_tab.run_triage(
+        ctx, "no fever. acutely disoriented, BP 80/50", request=NURSE)
+    assert 'data-level="emergency"' in badge
+    assert 'data-assertion="absent"' in rules and 'data-assertion="present"' in rules
+    assert "Read from the text" in rules and "sbp_mmhg 80" in rules
+    assert "data-kind='discriminator'" in rules and "confidence" in rationale

@@ -153,6 +153,30 @@ def highlight(text: str, terms: Iterable[str]) -> str:
     return "".join(pieces)
 
 
+# Assertion -> (mark colour, label) for highlighted findings.
+ASSERTION_MARKS = {"present": ("#ffe08a", "present"), "possible": ("#ffd0a0", "possible"),
+                   "absent": ("#d9e8d9", "absent"), "historical": ("#e0e0e0", "past"),
+                   "family": ("#e0e0e0", "family"), "hypothetical": ("#e0e0e0", "if")}
+
+
+def highlight_spans(text: str, spans: Sequence[tuple[int, int, str, str]]) -> str:
+    """``text`` escaped, with each (start, end, assertion, label) span in a coloured ``<mark>``
+    whose title names the concept and the assertion. Overlapping spans keep the first."""
+    pieces, last = [], 0
+    for start, end, assertion, label in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if start < last or not 0 <= start < end <= len(text):
+            continue
+        colour, word = ASSERTION_MARKS.get(assertion, ("#ffe08a", assertion))
+        pieces.append(escape_text(text[last:start]))
+        pieces.append(f'<mark style="background:{colour}" data-assertion="'
+                      f'{html.escape(assertion, quote=True)}" title="'
+                      f'{html.escape(label + " (" + word + ")", quote=True)}">'
+                      f"{escape_text(text[start:end])}</mark>")
+        last = end
+    pieces.append(escape_text(text[last:]))
+    return "".join(pieces)
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A plain HTML table with every cell escaped."""
     head = "".join(f"<th style='text-align:left;padding:2px 8px'>{escape_text(h)}</th>"

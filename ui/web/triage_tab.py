@@ -9,6 +9,7 @@ into HTML, and writes the audit row.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from typing import Any
@@ -24,7 +25,7 @@ TAB = "triage"
 AVPU_CHOICES = ("", "A", "C", "V", "P", "U")
 AVPU_LABELS = {"": "not recorded", "A": "A (alert)", "C": "C (new confusion)",
                "V": "V (responds to voice)", "P": "P (responds to pain)", "U": "U (unresponsive)"}
-RULES_MODEL_ID = "deterministic rules (knowledge/redflags) + NEWS2"
+RULES_MODEL_ID = "deterministic rules (knowledge/redflags) + NEWS2 + semantic safety net"
 _NEWS2_NAMES = {"respiration_rate": "Respiration rate", "spo2_scale1": "SpO2 (scale 1)",
                 "spo2_scale2": "SpO2 (scale 2)", "air_or_oxygen": "Air or oxygen",
                 "systolic_bp": "Systolic BP", "pulse": "Pulse", "consciousness": "Consciousness",
@@ -69,20 +70,38 @@ def news2_html(news2: dict | None) -> str:
             + f" — {rendering.escape_text(source.get('section', ''))}</small></div>")
 
 
-def rules_html(text: str, rules: list[dict]) -> str:
-    if not rules:
-        return rendering.notice("No red-flag or triage rule matched the text.", "info")
-    matched = [m for rule in rules for m in rule.get("matched_text", [])]
+def findings_html(text: str, result: dict) -> str:
+    """The nurse's text with every finding highlighted by assertion, then what was read."""
+    spans = [(f["span"][0], f["span"][1], f["assertion"], f["term"]) for f in result["findings"]]
     parts = [f"<div class='ry-text'><strong>Your text</strong>: "
-             f"{rendering.highlight(text, matched)}</div><ul class='ry-rules'>"]
+             f"{rendering.highlight_spans(text, spans)}</div>"]
+    values = result.get("vitals_from_text") or {}
+    if values:
+        read = ", ".join(f"{name} {value['value']:g}" + (f" ({value['note']})" if value["note"]
+                                                         else "")
+                         for name, value in values.items())
+        parts.append(f"<div class='ry-read'><small>Read from the text: "
+                     f"{rendering.escape_text(read)}</small></div>")
+    return "".join(parts)
+
+
+def rules_html(text: str, rules: list[dict], result: dict | None = None) -> str:
+    head = findings_html(text, result) if result is not None else ""
+    if not rules:
+        return head + rendering.notice("No discriminator or triage rule matched the text.", "info")
+    parts = [head, "<ul class='ry-rules'>"]
     for rule in rules:
         source = rule.get("source") or {}
         label = " ".join(str(source.get(k, "")) for k in ("publisher", "code") if source.get(k))
         section = f", section {source['section']}" if source.get("section") else ""
         possible = " (possible — acted on for safety)" if rule.get("possible") else ""
+        kind = {"discriminator": "discriminator", "semantic": "matched by meaning"}.get(
+            rule.get("kind", "rule"), "rule")
         parts.append(
-            f"<li><strong>{rendering.escape_text(rule['title'])}</strong> — "
-            f"{rendering.escape_text(rule['level'])}{rendering.escape_text(possible)}<br>"
+            f"<li data-kind='{rendering.escape_text(rule.get('kind', 'rule'))}'><strong>"
+            f"{rendering.escape_text(rule['title'])}</strong> — "
+            f"{rendering.escape_text(rule['level'])} ({rendering.escape_text(kind)})"
+            f"{rendering.escape_text(possible)}<br>"
             f"Matched: {', '.join('<mark>' + rendering.escape_text(m) + '</mark>' for m in rule.get('matched_text', []))}"
             f"<br>{rendering.escape_text(rule.get('action', ''))}<br>"
             f"<small>Source: {rendering.link(source.get('url', ''), label or source.get('title', ''))}"
@@ -90,6 +109,14 @@ def rules_html(text: str, rules: list[dict]) -> str:
             f"</small></li>")
     parts.append("</ul>")
     return "".join(parts)
+
+
+@functools.lru_cache(maxsize=1)
+def _safety_net():
+    """The semantic safety net, built on first use and shared by every request."""
+    from assistant.clinical.semantic_net import SemanticSafetyNet
+
+    return SemanticSafetyNet().load()
 
 
 def run_triage(ctx: WebContext, text: str, age: Any = None, sex: str = "", pregnant: bool = False,
@@ -106,22 +133,30 @@ def run_triage(ctx: WebContext, text: str, age: Any = None, sex: str = "", pregn
     started = time.perf_counter()
     patient, vitals = build_inputs(text, age, sex, pregnant, hr, rr, sbp, spo2, spo2_scale,
                                    on_oxygen, temp, avpu)
-    result = triage(text, patient, vitals).to_dict()
+    result = triage(text, patient, vitals, safety_net=_safety_net()).to_dict()
     latency_ms = (time.perf_counter() - started) * 1000
     news2 = result.get("news2")
+    fired = result["discriminators"] + result["rules"]
     ctx.audit.record_interaction(
         username=identity.username, role=identity.role, mode="triage", question=text,
         answer=f"{result['level']}: {result['action']} {result['rationale']}",
-        model_id=RULES_MODEL_ID, triggered_rules=[r["id"] for r in result["rules"]],
+        model_id=RULES_MODEL_ID, triggered_rules=[r["id"] for r in fired],
         latency_ms=latency_ms,
         details={"level": result["level"], "em_ne_sc": result["em_ne_sc"],
                  "news2_total": news2["total"] if news2 else None,
                  "news2_risk": news2["risk"] if news2 else None,
                  "vitals": vitals.to_dict() if vitals else None,
-                 "patient": result["patient"]})
+                 "patient": result["patient"], "coverage": result["coverage"],
+                 "confidence": result["confidence"]})
     badge = rendering.level_badge(result["level"], result["action"])
-    rationale = f"<p class='ry-rationale'>{rendering.escape_text(result['rationale'])}</p>"
-    return badge, news2_html(news2), rules_html(text, result["rules"]), rationale
+    if result["coverage"] == "not-covered":
+        badge += rendering.notice("Not covered by the rule base: routine by default. Use "
+                                  "clinical judgement.", "warning")
+    notes = "".join(rendering.notice(note, "warning") for note in result["notes"])
+    rationale = (f"<p class='ry-rationale'>{rendering.escape_text(result['rationale'])} "
+                 f"<small>(confidence {rendering.escape_text(result['confidence'])})</small>"
+                 f"</p>{notes}")
+    return badge, news2_html(news2), rules_html(text, fired, result), rationale
 
 
 def calculator_fields(name: str) -> list[dict]:

@@ -8,28 +8,13 @@ are recognised — a question like "amox dose CAP adult" describes no patient an
 from __future__ import annotations
 
 import logging
-import re
 
 from assistant.clinical.calculator_use import calculations_for
 from assistant.clinical.ddx import DifferentialEngine
-from assistant.clinical.triage import age_from_text
 
 logger = logging.getLogger(__name__)
 
 MIN_PRESENT_FINDINGS = 2
-_SEX = re.compile(r"\b(?:(man|male|gentleman|boy|he|his)|(woman|female|lady|girl|she|her))\b"
-                  r"|\b\d{1,3}\s*(?:yo\s*)?([mf])\b", re.I)
-_PREGNANT = re.compile(r"\bpregnan(?:t|cy)\b|\b\d{1,2}\s*(?:weeks?|/40)\s*(?:pregnant|gestation)\b",
-                       re.I)
-
-
-def sex_from_text(text: str) -> str | None:
-    match = _SEX.search(text)
-    if not match:
-        return None
-    if match.group(3):
-        return "male" if match.group(3).lower() == "m" else "female"
-    return "male" if match.group(1) else "female"
 
 
 class DifferentialPanel:
@@ -46,12 +31,9 @@ class DifferentialPanel:
         return self._engine
 
     def __call__(self, text: str) -> dict | None:
-        sex = sex_from_text(text)
-        pregnant = True if _PREGNANT.search(text) and sex != "male" else None
-        age = age_from_text(text)
         try:
-            differential = self.engine.rank(text, age_years=int(age) if age is not None else None,
-                                            sex=sex, pregnant=pregnant, top_k=self.top_k)
+            # Age, sex and pregnancy come from the text through the shared reader, inside rank.
+            differential = self.engine.rank(text, top_k=self.top_k)
         except ValueError as e:  # contradictory facts read from free text: no panel, say why
             logger.info("no differential panel: %s", type(e).__name__)
             return None

@@ -1,7 +1,8 @@
 """The real calculators and differential engine behind the chat (no LLM)."""
 
 from assistant.clinical.calculator_use import calculations_for
-from assistant.chat_aids import DifferentialPanel, sex_from_text
+from assistant.chat_aids import DifferentialPanel
+from assistant.clinical.patient import sex_from_text
 
 
 def test_curb65_runs_when_named_with_all_inputs_and_reads_negated_confusion():

@@ -209,3 +209,15 @@ def test_under_500_ms_per_presentation(engine):
         engine.rank(text, 60, "male")
         timings.append(time.perf_counter() - started)
     assert sorted(timings)[len(timings) // 2] < 0.5
+
+
+def test_age_and_sex_written_in_the_presentation_count_when_the_form_is_empty():
+    from assistant.clinical.ddx import DifferentialEngine
+
+    engine = DifferentialEngine()
+    man = engine.rank("54 year old man with headache, visual disturbance and swollen ankles")
+    assert man.age_years == 54 and man.sex == "male"
+    assert all("pre-eclampsia" not in c.condition.name.lower() for c in man.conditions)
+    child = engine.rank("3 year old with fever, lower abdominal pain and vaginal discharge")
+    assert child.age_years == 3
+    assert all("pelvic inflammatory" not in c.condition.name.lower() for c in child.conditions)

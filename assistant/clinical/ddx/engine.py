@@ -193,6 +193,7 @@ class DifferentialEngine:
              pregnant: bool | None = None, top_k: int = 10) -> Differential:
         started = time.perf_counter()
         text, age_years, sex, pregnant = validate_inputs(presentation, age_years, sex, pregnant)
+        age_years, sex, pregnant = _fill_from_text(text, age_years, sex, pregnant)
         if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= MAX_TOP_K:
             raise ValueError(f"top_k must be an integer 1-{MAX_TOP_K}, got {top_k!r}")
 
@@ -327,3 +328,18 @@ def _empty_message(evidence: Evidence, excluded: Sequence[str]) -> str:
         shown = "; ".join(excluded[:3]) + ("; ..." if len(excluded) > 3 else "")
         return ALL_EXCLUDED_MESSAGE.format(reasons=shown)
     return NONE_SUPPORTED_MESSAGE.format(features=", ".join(f.label for f in supporting_present[:5]))
+
+
+def _fill_from_text(text: str, age_years, sex, pregnant):
+    """Age, sex and pregnancy the caller left empty, read from the presentation by the shared
+    reader ("54 year old man", "3 yo", "28 weeks pregnant", "72岁女性"). Given values stand."""
+    from assistant.clinical.patient import patient_from_text
+
+    found = patient_from_text(text)
+    if age_years is None and found.age_years is not None:
+        age_years = int(found.age_years) if found.age_years >= 1 else found.age_years
+    if sex is None and found.sex is not None:
+        sex = found.sex
+    if pregnant is None and found.pregnant and sex != "male":
+        pregnant = True
+    return age_years, sex, pregnant

@@ -39,6 +39,7 @@ import logging
 import operator
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -49,8 +50,28 @@ from knowledge.vocabulary import load_vocabulary
 logger = logging.getLogger(__name__)
 
 RULES_DIR = Path(__file__).parent / "redflags"
+class Urgency(StrEnum):
+    """The five triage levels, most urgent first. A ``str``: it compares equal to its value,
+    and serialises as it ("emergency"), so records and JSON need no conversion."""
+
+    EMERGENCY = "emergency"  # call 999 / emergency department now
+    URGENT = "urgent"        # same-day clinician, within hours
+    SOON = "soon"            # GP within 1-3 days
+    ROUTINE = "routine"      # routine GP appointment
+    SELF_CARE = "self-care"  # home or pharmacy, with safety-netting
+
+    @property
+    def rank(self) -> int:
+        """0 for emergency ... 4 for self-care."""
+        return LEVELS.index(self.value)
+
+    @property
+    def em_ne_sc(self) -> str:
+        return EM_NE_SC[self.value]
+
+
 # Most to least urgent; the index is the severity rank used everywhere.
-LEVELS = ("emergency", "urgent", "soon", "routine", "self-care")
+LEVELS = tuple(level.value for level in Urgency)
 # The five levels folded to the three of published symptom-checker studies: emergency care,
 # non-emergency care, self-care.
 EM_NE_SC = {"emergency": "em", "urgent": "ne", "soon": "ne", "routine": "ne", "self-care": "sc"}
@@ -131,7 +152,7 @@ class CriterionGroup:
 class RedFlagRule:
     id: str
     title: str
-    level: str
+    level: Urgency
     system: str
     groups: tuple[CriterionGroup, ...]  # all must be satisfied; groups[0] is the trigger
     unless: tuple[str, ...]
@@ -280,7 +301,7 @@ def parse_rule(raw: dict, system: str, sources: dict, file_name: str = "<rules>"
         version=str(base["version"]), url=str(base["url"]), section=section,
     )
     return RedFlagRule(
-        id=rule_id, title=str(raw["title"]).strip(), level=raw["level"], system=system,
+        id=rule_id, title=str(raw["title"]).strip(), level=Urgency(raw["level"]), system=system,
         groups=tuple(groups), unless=_phrases(raw.get("unless"), fail, "unless"),
         age_min_years=age_min, age_max_years=age_max, sex=sex, pregnant=pregnant,
         action=" ".join(str(raw["action"]).split()), source=source, kind=kind,

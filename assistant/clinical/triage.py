@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from knowledge.redflag_rules import EM_NE_SC, LEVELS, RedFlagRule, level_rank, load_rules
+from knowledge.redflag_rules import EM_NE_SC, LEVELS, RedFlagRule, Urgency, level_rank, load_rules
 from knowledge.vocabulary import load_vocabulary
 
 from .findings import Finding, Findings, read_findings
@@ -61,7 +61,7 @@ __all__ = ["PatientContext", "age_from_text", "triage", "TriageResult", "FiredRu
 class FiredRule:
     id: str
     title: str
-    level: str
+    level: Urgency
     system: str
     matched_text: tuple[str, ...]
     action: str
@@ -79,7 +79,7 @@ class FiredRule:
 
 @dataclass(frozen=True)
 class TriageResult:
-    level: str
+    level: Urgency
     em_ne_sc: str
     action: str
     rules: tuple[FiredRule, ...]
@@ -156,6 +156,7 @@ def triage(text: str, patient: PatientContext | None = None,
     rationale = _rationale(level, fired, news2, news2_floor, coverage, notes)
     logger.debug("triage done: level=%s rules=%d in %.1f ms", level, len(fired),
                  (time.perf_counter() - started) * 1000)
+    level = Urgency(level)
     return TriageResult(level=level, em_ne_sc=EM_NE_SC[level], action=LEVEL_ACTIONS[level],
                         rules=tuple(fired), news2=news2, rationale=rationale, patient=patient,
                         rule_level=level, findings=findings, coverage=coverage,
@@ -168,7 +169,7 @@ def apply_llm_escalation(result: TriageResult, llm_level: str) -> TriageResult:
     if llm_level not in LEVELS:
         raise ValueError(f"llm_level must be one of {', '.join(LEVELS)}, got {llm_level!r}")
     floor = result.rule_level or result.level
-    level = more_urgent(result.level, llm_level)
+    level = Urgency(more_urgent(result.level, llm_level))
     if level == result.level:
         note = f" LLM suggested {llm_level}; the rule-based level {result.level} stands."
     else:

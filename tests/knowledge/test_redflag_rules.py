@@ -100,3 +100,16 @@ def test_missing_source_field_is_rejected(tmp_path):
         "rules: []\n")
     with pytest.raises(RuleError, match="missing url"):
         load_rules(tmp_path)
+
+
+def test_urgency_is_an_ordered_string_enum():
+    import json
+
+    from knowledge.redflag_rules import Urgency
+
+    assert [u.rank for u in Urgency] == [0, 1, 2, 3, 4]
+    assert Urgency.SELF_CARE == "self-care" and Urgency.EMERGENCY.em_ne_sc == "em"
+    assert json.dumps({"level": Urgency.URGENT}) == '{"level": "urgent"}'
+    assert all(isinstance(rule.level, Urgency) for rule in RULES)
+    with pytest.raises(ValueError):
+        Urgency("immediate")

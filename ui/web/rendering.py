@@ -26,13 +26,8 @@ _CITATION = re.compile(r"&#91;(\d{1,2})&#93;")
 LEVEL_COLOURS = {
     # Background, text. Red for emergencies down to green for routine/self-care.
     "emergency": ("#b00020", "#ffffff"),
-    "immediate": ("#b00020", "#ffffff"),
-    "very urgent": ("#e65100", "#ffffff"),
-    "very-urgent": ("#e65100", "#ffffff"),
     "urgent": ("#e65100", "#ffffff"),
     "soon": ("#f9a825", "#1a1a1a"),
-    "standard": ("#2e7d32", "#ffffff"),
-    "non-urgent": ("#2e7d32", "#ffffff"),
     "routine": ("#2e7d32", "#ffffff"),
     "self-care": ("#1565c0", "#ffffff"),
     "high": ("#b00020", "#ffffff"),

@@ -51,6 +51,10 @@ _AGE_PATTERNS = (
                 re.I), None),
     (re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:yo|y/o|y\.o\.?|yrs? old|years? of age)\b", re.I), "year"),
     (re.compile(r"\baged?\s+(\d+(?:\.\d+)?)\b", re.I), "year"),
+    # "I'm 30", "mum's 84", "my baby is 1": a person, then a bare number ending the clause.
+    (re.compile(r"\b(?:i'?m|i am|(?:she|he|mum|mom|dad|baby|son|daughter|husband|wife|child|"
+                r"boy|girl|grandma|grandad|nan)(?:'s| is))\s+(\d{1,3})(?:\s+now)?"
+                r"(?=\s*(?:[,;!?]|\.(?!\d)|$|and\b|with\b|yrs?\b|years?\b))", re.I), "year"),
     # Paediatric shorthand: "6/52 M", "6/52 old" (weeks), "9/12 F", "9/12 old" (months),
     # "10/7 old" (days); a bare "3/7" is a duration, not an age.
     (re.compile(r"\b(\d{1,2})/52\s*(?:old\b|[MF]\b|boy|girl|baby|infant)"), "week"),
@@ -76,7 +80,7 @@ _PREGNANT = re.compile(r"\b(?:pregnant|pregnancy|expecting (?:a baby|twins)|gest
                        r"怀孕|妊娠|孕\s*\d+|孕妇|孕期|停经\s*\d*|验孕(?:棒)?阳性|hcg\s*阳性|早孕", re.I)
 _NOT_PREGNANT = re.compile(r"\b(?:not pregnant|no chance of pregnancy|pregnancy test negative|"
                            r"negative pregnancy test|hcg negative)\b|未孕|没有怀孕|否认怀孕|"
-                           r"妊娠试验阴性", re.I)
+                           r"妊娠试验阴性|没怀孕|没有怀孕|未怀孕|不可能怀孕|没有怀孕的可能|无怀孕可能|排除怀孕", re.I)
 _GESTATION = re.compile(r"\b(\d{1,2})(?:\+\d)?\s*(?:weeks?|wks?|/40)\b(?:\s*(?:pregnant|"
                         r"gestation|of pregnancy))?|孕\s*(\d{1,2})\s*(?:\+\d)?\s*周", re.I)
 

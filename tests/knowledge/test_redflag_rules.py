@@ -34,7 +34,9 @@ def test_rule_is_complete_and_cited(rule):
     assert source.section and source.url.startswith("https://")
     assert re.match(r"https://(www\.nice\.org\.uk/guidance/|cks\.nice\.org\.uk/topics/|"
                     r"www\.sign\.ac\.uk/|www\.resus\.org\.uk/|www\.triagenet\.net/|ukkidney\.org/|"
-                    r"abcd\.care/|www\.gov\.uk/)", source.url), source.url
+                    r"abcd\.care/|www\.gov\.uk/|www\.nhs\.uk/|www\.england\.nhs\.uk/|www\.rcem\.ac\.uk/|"
+                    r"www\.brit-thoracic\.org\.uk/|www\.rcog\.org\.uk/|www\.rcpch\.ac\.uk/|"
+                    r"www\.toxbase\.org/|www\.who\.int/|www\.rcophth\.ac\.uk/)", source.url), source.url
 
 
 def test_required_presentations_are_covered():

@@ -177,7 +177,7 @@ _DURATION = re.compile(
     rf"\b(?P<prefix>for|over|past|last|x|since|about|nearly|almost|around|of)?\s*{_NUM_WORDS}"
     r"\s*[\s-]?\s*(?P<unit>minute|min|hour|hr|day|week|wk|month|year|yr)s?\b"
     r"(?!\s*-?\s*old)(?!\s+(?:pregnant|gestation|after|postpartum|post|later|before))", re.I)
-_DURATION_ZH = re.compile(r"(\d+(?:\.\d)?|[一两二三四五六七八九十半]{1,2})\s*(?:个)?"
+_DURATION_ZH = re.compile(r"(?<!孕)(\d+(?:\.\d)?|[一两二三四五六七八九十半]{1,2})\s*(?:个)?"
                           r"(小时|天|日|周|星期|个月|月|年)(?!大|龄)")
 _SHORTHAND = re.compile(r"\b(\d{1,2})\s*/\s*(7|52|12)\b(?!\s*(?:/|old|\d|[mf]\b|boy|girl|baby))")
 _SHORTHAND_DAYS = {"7": 1, "52": 7, "12": 30}

@@ -63,7 +63,10 @@ _AGE_PATTERNS = (
     # GP shorthand "62M", "34F": upper case, so "fell 3m" is not an age.
     (re.compile(r"(?<![/\d])\b(\d{1,3})\s?[MF]\b"), "year"),
     (re.compile(r"(?:出生|生后)\s*(\d+)\s*(天|周|个月)"), None),
-    (re.compile(r"(\d+(?:\.\d+)?)\s*(岁|个月|月龄|周龄|天)(?:大|龄|半)?"), None),
+    # "72岁" is an age; "8个月大", "10天大" are ages, while a bare "2天" is a duration.
+    (re.compile(r"(\d+(?:\.\d+)?)\s*(岁)"), None),
+    (re.compile(r"(\d+(?:\.\d+)?)\s*(个月|天|周)(?:大|龄)"), None),
+    (re.compile(r"(\d+(?:\.\d+)?)\s*(月龄|周龄)"), None),
 )
 _MALE = re.compile(r"\b(?:man|male|gentleman|boy|husband|father|dad|son|he|him|his|"
                    r"\d{1,3}\s?M)\b|男(?:性|孩|婴|童|士|患者)?(?![^，。；\s]*朋友)|先生|丈夫|儿子|老公|爸爸|父亲")

@@ -107,7 +107,8 @@ def find_mentions(text: str, terms: Mapping[str, Sequence[str]]) -> list[Mention
     normalized = normalize_text(text)
     raw_spans = [
         (concept, _after_leading_verb(normalized, match.start(), match.end()), match.end())
-        for concept, pattern in matchers
+        for concept, pattern, anchors in matchers
+        if anchors is None or any(anchor in normalized for anchor in anchors)
         for match in pattern.finditer(normalized)
     ]
     if not raw_spans:
@@ -251,15 +252,27 @@ def _freeze_terms(terms: Mapping[str, Sequence[str]]) -> TermsKey:
 
 
 @functools.lru_cache(maxsize=64)
-def compile_terms(terms: TermsKey) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """One compiled alternation per concept, longest phrase first (cached by content)."""
+def compile_terms(terms: TermsKey) -> tuple[tuple[str, re.Pattern[str], tuple[str, ...] | None], ...]:
+    """Per concept: one compiled alternation (longest phrase first) and the anchors, short
+    substrings one of which every match contains (None when a phrase has none). Running a few
+    hundred regular expressions over every text is the reader's main cost; a substring test
+    rules most of them out first. Cached by content."""
     compiled = []
     for concept, phrases in terms:
         sources = sorted({phrase_pattern(p) for p in phrases}, key=len, reverse=True)
         if not sources:
             raise ValueError(f"concept {concept!r} has no phrases")
-        compiled.append((concept, re.compile("|".join(f"(?:{s})" for s in sources))))
+        found = [_anchor(p) for p in phrases]
+        anchors = None if None in found else tuple(set(found))
+        compiled.append((concept, re.compile("|".join(f"(?:{s})" for s in sources)), anchors))
     return tuple(compiled)
+
+
+def _anchor(phrase: str) -> str | None:
+    """Three letters every match of ``phrase`` contains: the start of its longest run of
+    letters (plurals, verb endings, optional apostrophes and hyphens keep those letters)."""
+    runs = re.findall(r"[a-z]{3,}", normalize_text(phrase))
+    return max(runs, key=len)[:3] if runs else None
 
 
 # --- the spaCy / medspacy pipeline, built once -------------------------------------------

@@ -80,3 +80,50 @@ def test_bench_triage_json(tmp_path):
     assert report["confusion"]["emergency"]["emergency"] == 1
     missing = run("bench", "triage", "--data", str(tmp_path / "none.jsonl"))
     assert missing.exit_code == 2
+
+
+def test_triage_json_has_findings_coverage_and_notes():
+    result = run("triage", "no fever. chest tight like someone sitting on it, sweaty, 58M",
+                 "--json", "--no-semantic")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["level"] == "emergency" and data["coverage"] == "covered"
+    assert {"concept": "fever", "assertion": "absent"}.items() <= next(
+        f for f in data["findings"] if f["concept"] == "fever").items()
+    assert data["discriminators"] and data["patient"]["age_years"] == 58
+    unknown = json.loads(run("triage", "my toe feels funny", "--json", "--no-semantic").output)
+    assert unknown["coverage"] == "not-covered" and unknown["level"] == "routine"
+
+
+def test_triage_process_loads_neither_torch_nor_faiss_nor_a_model():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom ui.cli import app\n"
+            "try:\n    app(['triage', 'chest pain and sweating', '--json'])\n"
+            "except SystemExit:\n    pass\n"
+            "print('LOADED', sorted(m for m in ('torch', 'faiss', 'transformers', "
+            "'sentence_transformers') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert "LOADED []" in out, out[-500:]
+    assert '"level": "emergency"' in out
+
+
+def test_bench_triage_reports_by_style_language_and_split(tmp_path):
+    rows = [{"id": "a", "text": "worst headache of my life", "age_years": 40, "sex": "female",
+             "pregnant": False, "vitals": None, "urgency_level": "emergency", "em_ne_sc": "em",
+             "style": "patient", "language": "en"},
+            {"id": "b", "text": "流鼻涕，打喷嚏两天，不发烧", "age_years": 30, "sex": None,
+             "pregnant": None, "vitals": None, "urgency_level": "self-care", "em_ne_sc": "sc",
+             "style": "patient", "language": "zh"}]
+    (tmp_path / "bank.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False)
+                                                   for r in rows) + "\n", encoding="utf-8")
+    result = run("bench", "triage", "--data", str(tmp_path), "--json", "--no-semantic")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert set(report["by_language"]) == {"en", "zh"} and report["n"] == 2
+    assert report["safety"]["emergencies_at_emergency"] == 1
+    holdout = json.loads(run("bench", "triage", "--data", str(tmp_path), "--json",
+                             "--no-semantic", "--split", "holdout").output)
+    assert holdout["mistakes"] == []

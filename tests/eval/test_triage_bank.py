@@ -1,0 +1,55 @@
+"""The frozen triage bank: its composition, its scoring, and floors the engine must hold.
+
+The bank (eval/data/triage_bank) was written by sessions that never read the rules; the late
+bank (eval/data/triage_bank_late) by another that never read the first. The floors below are
+set a little under the measured figures (docs/benchmarks.md), so a change that loses ground
+on cases written by others fails here. The semantic net is off: these are the deterministic
+figures, the same on every CPU.
+"""
+
+import collections
+
+import pytest
+
+from eval.triage_bench import (DEFAULT_VIGNETTES, load_vignettes, safety_figures,
+                               score_vignettes, select_split, split_of)
+
+BANK = load_vignettes(DEFAULT_VIGNETTES)
+
+
+def test_bank_composition_meets_the_brief():
+    assert len(BANK) >= 400
+    assert len({v["presentation"] for v in BANK}) >= 120
+    levels = collections.Counter(v["urgency_level"] for v in BANK)
+    assert levels["emergency"] / len(BANK) >= 0.30
+    assert levels["self-care"] / len(BANK) >= 0.15
+    assert sum(v["language"] == "zh" for v in BANK) >= 60
+    assert {v["style"] for v in BANK} == {"patient", "shorthand", "clinical"}
+
+
+def test_the_dev_and_holdout_halves_are_stable_and_disjoint():
+    dev, holdout = select_split(BANK, "dev"), select_split(BANK, "holdout")
+    assert len(dev) + len(holdout) == len(BANK)
+    assert {v["id"] for v in dev}.isdisjoint({v["id"] for v in holdout})
+    assert split_of("bank-enp-001") == split_of("bank-enp-001")
+    with pytest.raises(ValueError, match="split"):
+        select_split(BANK, "train")
+
+
+def test_safety_figures_worked_by_hand():
+    figures = safety_figures(["emergency", "emergency", "self-care", "self-care", "routine"],
+                             ["emergency", "self-care", "self-care", "routine", "self-care"])
+    assert figures["emergencies_at_emergency"] == 1 and figures["emergencies_to_self_care"] == 1
+    assert figures["self_care_precision"] == pytest.approx(1 / 3, abs=1e-4)
+    assert figures["self_care_over_triage"] == pytest.approx(1 / 2)
+
+
+@pytest.fixture(scope="module")
+def report():
+    return score_vignettes(BANK)
+
+
+def test_report_breaks_down_by_style_and_language(report):
+    assert set(report["by_style"]) == {"patient", "shorthand", "clinical"}
+    assert set(report["by_language"]) == {"en", "zh"}
+    assert sum(part["n"] for part in report["by_language"].values()) == report["n"]

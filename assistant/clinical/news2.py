@@ -92,8 +92,8 @@ class Vitals:
         if self.spo2_scale not in (1, 2):
             raise ValueError(f"spo2_scale must be 1 or 2, got {self.spo2_scale!r}")
         if self.consciousness is not None:
-            level = str(self.consciousness).strip().upper()[:1]
-            if level not in CONSCIOUSNESS_LEVELS:
+            level = str(self.consciousness).strip().upper()
+            if level not in CONSCIOUSNESS_LEVELS:  # one letter: "CV" is refused, not read as C
                 raise ValueError(
                     f"consciousness must be one of A, C, V, P, U (ACVPU), got {self.consciousness!r}"
                 )

@@ -119,3 +119,9 @@ def test_contradictory_blood_pressure_and_bad_acvpu():
         Vitals(consciousness="Z")
     with pytest.raises(ValueError, match="spo2_scale"):
         Vitals(spo2_scale=3)
+
+
+def test_acvpu_is_one_letter():
+    assert Vitals(consciousness=" v ").consciousness == "V"
+    with pytest.raises(ValueError, match="ACVPU"):
+        Vitals(consciousness="CV")

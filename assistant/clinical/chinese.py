@@ -8,7 +8,7 @@ system never asks which language a finding came from.
 How a mention is meant is read from cues earlier in its clause. A clause ends at Chinese or
 Western sentence punctuation, a comma, or a turn word ("但", "但是", "不过", "现在"); "、" does not
 end one, so "无发热、咳嗽、腹痛" negates all three.
-- negated: 无, 没有, 没, 否认, 未, 未见, 未诉, 不伴, 不伴有, 非; "不" only right before the term
+- negated: 无, 没有, 没, 否认, 未, 未见, 未诉, 不伴, 不伴有, 并非; "不" only right before the term
   ("不发烧"), since "不能说话" is a finding, not its absence;
 - possible: 怀疑, 可能, 疑似, 疑为, 是不是, 会不会, 考虑, 待排, "?" or "？" before the term;
 - historical: 既往, 以前, 曾经, 曾, 去年, 多年前, 病史, 史 right after the term ("高血压史");
@@ -29,7 +29,8 @@ from typing import Mapping, Sequence
 from .context import Mention
 
 _CLAUSE_END = re.compile(r"[，,。．.；;！!？?\n]|但是|但|不过|然而|现在|目前")
-_NEGATION = ("没有", "否认", "未见", "未诉", "未有", "不伴有", "不伴", "无", "没", "未", "非", "并无")
+# No bare "非": it starts "非常" (very) and "非洲" (Africa).
+_NEGATION = ("没有", "否认", "未见", "未诉", "未有", "不伴有", "不伴", "无", "没", "未", "并非", "并无")
 _NEGATION_ADJACENT = ("不",)
 _POSSIBLE = ("怀疑", "可能", "疑似", "疑为", "是不是", "会不会", "考虑", "待排", "?", "？", "担心")
 _HISTORICAL = ("既往", "以前", "曾经", "去年", "多年前", "小时候", "曾")

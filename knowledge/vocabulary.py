@@ -21,8 +21,9 @@ the chat). A file groups the concepts of one area and names its sources::
         source: snomed
 
 English phrases use ``assistant.clinical.context``'s syntax: case-insensitive, simple plurals,
-``*`` for up to four words. Chinese phrases are matched as substrings; ``*`` stands for up to
-six characters within a clause. This module only loads and validates (with pydantic); matching
+``*`` for up to four words, and ``& word word`` for all the words in any order within one
+clause. Chinese phrases are matched as substrings; ``*`` stands for up to six characters within
+a clause, and ``& 甲 乙`` for both parts in either order within a clause. This module only loads and validates (with pydantic); matching
 lives in ``assistant.clinical``. It imports nothing else of the project.
 """
 

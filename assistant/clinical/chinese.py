@@ -1,7 +1,8 @@
 """Find clinical terms in Chinese text and say how each is meant, with a tested cue list.
 
 ``find_chinese_mentions(text, terms)`` matches each concept's Chinese phrases as substrings
-(``*`` stands for up to six characters inside one clause, so "胸口*压" finds "胸口像被石头压着")
+(``*`` stands for up to six characters inside one clause, so "胸口*压" finds "胸口像被石头压着";
+"& 尿布 红" finds both parts in either order inside one clause)
 and returns the same ``Mention`` records as the English ConText reader, so the rest of the
 system never asks which language a finding came from.
 
@@ -73,11 +74,23 @@ def _compile(terms: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[tuple[str,
     # A wildcard never spans a clause end or a negation ("腰*痛" must not find "腰不痛").
     gap = f"[^，,。.；;！!？?\\n不无没未否]{{0,{_WILDCARD_CHARS}}}?"
     for concept, phrases in terms:
-        sources = sorted({gap.join(re.escape(part.strip()) for part in p.split("*"))
+        sources = sorted({_bag_source(p) if p.lstrip().startswith("&") else
+                          gap.join(re.escape(part.strip()) for part in p.split("*"))
                           for p in phrases if p.strip()}, key=len, reverse=True)
         if sources:
             compiled.append((concept, re.compile("|".join(sources), re.I)))
     return tuple(compiled)
+
+
+def _bag_source(phrase: str) -> str:
+    """"& 尿布 红" -> every part, in either order, inside one clause (two or three parts)."""
+    import itertools
+
+    parts = [re.escape(part) for part in phrase.lstrip()[1:].split()]
+    if not 2 <= len(parts) <= 3:
+        raise ValueError(f"a Chinese '&' phrase needs two or three parts, got {phrase!r}")
+    within = "[^，,。.；;！!？?\\n]*?"
+    return "|".join(within.join(order) for order in itertools.permutations(parts))
 
 
 def _clause_start(text: str, position: int) -> int:

@@ -5,6 +5,9 @@ patients use) in ``text`` and returns one ``Mention`` per match with medspacy Co
 negated ("no chest pain"), possible ("?chest pain", "could it be a stroke"), historical ("stroke
 in 2019"), family ("mother had a stroke") and hypothetical ("call if you get chest pain").
 
+A phrase written ``& word word ...`` matches when every word appears, in any order, within one
+clause ("& bitten mosquito" finds "bitten on the forearm by a mosquito").
+
 Matching is case-insensitive, tolerates simple plurals (``rash`` finds "rashes") and, for
 words of five letters or more, verb endings ("saved" finds "saving", "bleed" finds "bleeding"), curly
 apostrophes, hyphens or spaces between words, and ``*`` in a phrase stands for up to four
@@ -107,10 +110,12 @@ def find_mentions(text: str, terms: Mapping[str, Sequence[str]]) -> list[Mention
     normalized = normalize_text(text)
     raw_spans = [
         (concept, _after_leading_verb(normalized, match.start(), match.end()), match.end())
-        for concept, pattern, anchors in matchers
-        if anchors is None or any(anchor in normalized for anchor in anchors)
+        for concept, pattern, anchors, _bags in matchers
+        if pattern is not None and (anchors is None or any(a in normalized for a in anchors))
         for match in pattern.finditer(normalized)
     ]
+    raw_spans += [(concept, start, end) for concept, _pattern, _anchors, bags in matchers
+                  for start, end in _bag_spans(normalized, bags)]
     if not raw_spans:
         return []
 
@@ -252,20 +257,49 @@ def _freeze_terms(terms: Mapping[str, Sequence[str]]) -> TermsKey:
 
 
 @functools.lru_cache(maxsize=64)
-def compile_terms(terms: TermsKey) -> tuple[tuple[str, re.Pattern[str], tuple[str, ...] | None], ...]:
-    """Per concept: one compiled alternation (longest phrase first) and the anchors, short
-    substrings one of which every match contains (None when a phrase has none). Running a few
-    hundred regular expressions over every text is the reader's main cost; a substring test
-    rules most of them out first. Cached by content."""
+def compile_terms(terms: TermsKey):
+    """Per concept: (concept, one compiled alternation of its phrases or None, anchors, bags).
+
+    Anchors are short substrings one of which every phrase match contains (None when a phrase
+    has none): running a few hundred regular expressions over every text is the reader's main
+    cost, and a substring test rules most of them out first. Bags are the ``&`` phrases ("&
+    bitten mosquito"): every word, in any order, inside one clause. Cached by content."""
     compiled = []
     for concept, phrases in terms:
-        sources = sorted({phrase_pattern(p) for p in phrases}, key=len, reverse=True)
-        if not sources:
+        plain = [p for p in phrases if not p.lstrip().startswith("&")]
+        bags = tuple(_bag(p) for p in phrases if p.lstrip().startswith("&"))
+        if not plain and not bags:
             raise ValueError(f"concept {concept!r} has no phrases")
-        found = [_anchor(p) for p in phrases]
-        anchors = None if None in found else tuple(set(found))
-        compiled.append((concept, re.compile("|".join(f"(?:{s})" for s in sources)), anchors))
+        pattern = anchors = None
+        if plain:
+            sources = sorted({phrase_pattern(p) for p in plain}, key=len, reverse=True)
+            pattern = re.compile("|".join(f"(?:{s})" for s in sources))
+            found = [_anchor(p) for p in plain]
+            anchors = None if None in found else tuple(set(found))
+        compiled.append((concept, pattern, anchors, bags))
     return tuple(compiled)
+
+
+_CLAUSE = re.compile(r"[^.;!?\n]+")
+
+
+def _bag(phrase: str) -> tuple[re.Pattern[str], ...]:
+    words = normalize_text(phrase).lstrip()[1:].split()
+    if len(words) < 2:
+        raise ValueError(f"an '&' phrase needs two or more words, got {phrase!r}")
+    return tuple(re.compile(rf"(?<![\w]){_word_pattern(w, allow_plural=True)}(?![\w])")
+                 for w in words)
+
+
+def _bag_spans(normalized: str, bags) -> list[tuple[int, int]]:
+    """(start, end) of each clause stretch that holds every word of a bag."""
+    spans = []
+    for clause in _CLAUSE.finditer(normalized):
+        for bag in bags:
+            hits = [word.search(normalized, clause.start(), clause.end()) for word in bag]
+            if all(hits):
+                spans.append((min(h.start() for h in hits), max(h.end() for h in hits)))
+    return spans
 
 
 def _anchor(phrase: str) -> str | None:

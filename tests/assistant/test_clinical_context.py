@@ -112,3 +112,12 @@ def test_plural_rule_does_not_turn_one_word_into_another():
     assert find_mentions("itchy hives on both arms", {"hiv": ["hiv"]}) == []
     assert [m.concept for m in find_mentions("two rashes", {"rash": ["rash"]})] == ["rash"]
     assert [m.concept for m in find_mentions("both knees", {"knee": ["knee"]})] == ["knee"]
+
+
+def test_an_ampersand_phrase_finds_its_words_in_any_order_within_a_clause():
+    terms = {"bite": ["& bitten mosquito"]}
+    (mention,) = find_mentions("He was bitten on the forearm by a mosquito yesterday.", terms)
+    assert mention.matched_text == "bitten on the forearm by a mosquito"
+    assert find_mentions("A mosquito flew in. I was bitten by the dog.", terms) == []
+    (negated,) = find_mentions("No mosquito has bitten him.", terms)
+    assert negated.negated

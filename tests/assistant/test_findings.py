@@ -150,3 +150,9 @@ def test_pregnancy_is_refused_for_a_small_child_or_a_man():
     with pytest.raises(ValueError, match="pregnant"):
         PatientContext(sex="male", pregnant=True)
     assert patient_from_text("5 year old boy, pregnant sister").pregnant is None
+
+
+def test_a_chinese_ampersand_phrase_finds_both_parts_in_a_clause():
+    terms = {"nappy-rash": ["& 尿布 红"]}
+    assert find_chinese_mentions("屁股上尿布盖住的地方红了一片", terms)
+    assert find_chinese_mentions("红了一片，尿布换过了", terms) == []

@@ -53,3 +53,23 @@ def test_report_breaks_down_by_style_and_language(report):
     assert set(report["by_style"]) == {"patient", "shorthand", "clinical"}
     assert set(report["by_language"]) == {"en", "zh"}
     assert sum(part["n"] for part in report["by_language"].values()) == report["n"]
+
+
+# Measured with the semantic net off (docs/benchmarks.md): bank em/ne/sc 0.818, exact 0.698,
+# 154 of 171 emergencies at emergency, 2 to self-care; late bank em/ne/sc 0.756, exact 0.613,
+# 38 of 53 emergencies at emergency. The floors sit a little below, so that a change which
+# loses ground on cases written by others fails here; they are far below the targets.
+def test_the_engine_holds_its_floor_on_the_bank(report):
+    safety = report["safety"]
+    assert report["em_ne_sc_accuracy"] >= 0.79
+    assert report["exact_accuracy"] >= 0.67
+    assert safety["emergencies_at_emergency"] >= 150
+    assert safety["emergencies_to_self_care"] <= 2
+    assert report["by_language"]["zh"]["em_ne_sc_accuracy"] >= 0.75
+
+
+def test_the_engine_holds_its_floor_on_the_late_bank():
+    late = score_vignettes(load_vignettes(DEFAULT_VIGNETTES.parent / "triage_bank_late"))
+    assert late["n"] == 160
+    assert late["em_ne_sc_accuracy"] >= 0.73
+    assert late["safety"]["emergencies_at_emergency"] >= 37

@@ -303,10 +303,25 @@ def _bag_spans(normalized: str, bags) -> list[tuple[int, int]]:
 
 
 def _anchor(phrase: str) -> str | None:
-    """Three letters every match of ``phrase`` contains: the start of its longest run of
-    letters (plurals, verb endings, optional apostrophes and hyphens keep those letters)."""
+    """A substring every match of ``phrase`` contains: up to six letters from the start of
+    its longest word, cut back to what plurals and verb endings keep ("saved" -> "sav",
+    "belly" -> "bell", "stockpiling" -> "stockp"). Apostrophes and hyphens are optional in a
+    match, so a word is taken only between them."""
     runs = re.findall(r"[a-z]{3,}", normalize_text(phrase))
-    return max(runs, key=len)[:3] if runs else None
+    if not runs:
+        return None
+    word = max(runs, key=len)
+    stem = word
+    if len(word) >= 5:
+        if word.endswith("ing") and len(word) >= 6:
+            stem = word[:-3]
+        elif word.endswith("ed"):
+            stem = word[:-2]
+        elif word.endswith("e"):
+            stem = word[:-1]
+    if stem.endswith("y"):
+        stem = stem[:-1]
+    return stem[:6] if len(stem) >= 3 else None
 
 
 # --- the spaCy / medspacy pipeline, built once -------------------------------------------

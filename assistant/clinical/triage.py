@@ -361,7 +361,7 @@ def _self_care_blockers(findings: Findings, news2: News2Result | None,
     concern = sorted({f.term for f in findings.findings if f.concern and f.affirmed})
     if concern:
         blockers.append(f"finding(s) of concern present: {', '.join(concern[:4])}")
-    explained = set().union(*(_RULES_BY_ID()[rule.id].concept_refs for rule in self_care))
+    explained = set().union(*(_by_id(load_rules())[rule.id].concept_refs for rule in self_care))
     explained_spans = [span for rule in self_care for span in rule.spans]
     unexplained = sorted({
         f.term for f in findings.concept_findings()
@@ -384,13 +384,9 @@ def _self_care_blockers(findings: Findings, news2: News2Result | None,
     return blockers
 
 
-@lru_cache(maxsize=1)
-def _rules_by_id_cached(rules: tuple[RedFlagRule, ...]) -> dict[str, RedFlagRule]:
+@lru_cache(maxsize=4)
+def _by_id(rules: tuple[RedFlagRule, ...]) -> dict[str, RedFlagRule]:
     return {rule.id: rule for rule in rules}
-
-
-def _RULES_BY_ID() -> dict[str, RedFlagRule]:  # noqa: N802 (reads like the constant it is)
-    return _rules_by_id_cached(load_rules())
 
 
 def _vocabulary_flag(concept_id: str, flag: str) -> bool:

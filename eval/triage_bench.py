@@ -152,10 +152,9 @@ def score_vignettes(vignettes: list[dict],
         result = run_vignette(item, triage_fn)
         latencies.append((time.perf_counter() - started) * 1000)
         predicted.append(result.level)
-        not_covered += getattr(result, "coverage", "covered") == "not-covered"
-        escalated_by_meaning = [r.id for r in result.rules if getattr(r, "kind", "") == "semantic"]
-        if escalated_by_meaning and result.level in {r.level for r in result.rules
-                                                     if r.kind == "semantic"}:
+        not_covered += result.coverage == "not-covered"
+        # The net decided the level when one of its hits sits at the final level.
+        if any(r.kind == "semantic" and r.level == result.level for r in result.rules):
             semantic.append((item["urgency_level"], result.level))
         if result.level != item["urgency_level"]:
             mistakes.append({"id": item["id"], "gold": item["urgency_level"],

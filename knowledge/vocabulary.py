@@ -134,6 +134,9 @@ class Vocabulary:
     def __init__(self, concepts: dict[str, Concept], sources: dict[str, ConceptSource]) -> None:
         self.concepts = concepts
         self.sources = sources
+        # Built once: every triage reads these, and the concepts never change after loading.
+        self._english = {cid: c.english for cid, c in concepts.items() if c.english}
+        self._chinese = {cid: c.chinese for cid, c in concepts.items() if c.chinese}
 
     def __contains__(self, concept_id: str) -> bool:
         return concept_id in self.concepts
@@ -146,10 +149,12 @@ class Vocabulary:
                 from None
 
     def english_terms(self) -> dict[str, tuple[str, ...]]:
-        return {cid: c.english for cid, c in self.concepts.items() if c.english}
+        """Concept id -> English phrases (a copy the caller may extend)."""
+        return dict(self._english)
 
     def chinese_terms(self) -> dict[str, tuple[str, ...]]:
-        return {cid: c.chinese for cid, c in self.concepts.items() if c.chinese}
+        """Concept id -> Chinese phrases (the shared mapping; do not change it)."""
+        return self._chinese
 
 
 def load_vocabulary(directory: Path | str | None = None) -> Vocabulary:

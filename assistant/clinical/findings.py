@@ -126,7 +126,7 @@ def read_findings(text: str, patient: PatientContext | None = None,
         languages.add("en")
 
     mentions: list[tuple[Mention, str]] = []
-    english_terms = dict(vocabulary.english_terms())
+    english_terms = vocabulary.english_terms()
     if extra_terms:
         english_terms.update({f"local:{key}": tuple(phrases)
                               for key, phrases in extra_terms.items()})

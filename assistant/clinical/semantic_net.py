@@ -9,9 +9,10 @@ so no torch is loaded) and returns every discriminator whose example is at least
 
 Clauses that carry a negation cue ("no", "not", "denies", "without", 无, 没有, 否认, 未) are
 skipped: "no chest pain" is close in meaning to "chest pain", and the net must not turn an
-absent finding into a present one. The threshold (default 0.62) was chosen on the project's
-older vignette files (``eval/data/triage_vignettes*.jsonl``), not on the frozen bank; how often
-it escalates non-emergency cases is reported by ``ruiyi bench triage --semantic``.
+absent finding into a present one. The threshold (default 0.62) was set by hand before the
+frozen banks were first scored and has not been tuned on them or calibrated on anything else;
+how often it escalates beyond the gold level is reported by ``ruiyi bench triage``
+(``semantic_net.false_escalations``).
 
 What it does not do: lower a level, decide a level on its own when a rule fired at a more
 urgent level, or read anything but the discriminators' examples.

@@ -366,7 +366,7 @@ def _self_care_blockers(findings: Findings, news2: News2Result | None,
     unexplained = sorted({
         f.term for f in findings.concept_findings()
         if f.affirmed and f.kind in ("symptom", "sign", "exam") and not f.concern
-        and not _vocabulary_flag(f.concept, "companion") and f.concept not in explained
+        and not _is_companion(f.concept) and f.concept not in explained
         and not any(start <= f.start and f.end <= end for start, end in explained_spans)})
     if unexplained:
         blockers.append(f"finding(s) the self-care rule does not explain: "
@@ -389,9 +389,9 @@ def _by_id(rules: tuple[RedFlagRule, ...]) -> dict[str, RedFlagRule]:
     return {rule.id: rule for rule in rules}
 
 
-def _vocabulary_flag(concept_id: str, flag: str) -> bool:
+def _is_companion(concept_id: str) -> bool:
     concept = load_vocabulary().concepts.get(concept_id)
-    return bool(concept and getattr(concept, flag))
+    return bool(concept and concept.companion)
 
 
 def _confidence(level: str, fired: list[FiredRule], coverage: str, findings: Findings) -> str:

@@ -11,12 +11,9 @@ from assistant.chat import ChatModel
 from assistant.chat_aids import DifferentialPanel, find_calculations
 from assistant.core import Assistant, AssistantConfig
 from assistant.transformers_backend import TransformersChatModel, model_spec_for
-from knowledge.base import KnowledgeBase
 from knowledge.paths import DataPaths
-from retrieval.embedders import embedder_by_name
-from retrieval.hybrid import HybridRetriever
 from retrieval.index import ProgressCallback
-from retrieval.store import open_index
+from retrieval.knowledge_index import KnowledgeIndex
 from retrieval.types import Embedder, Retriever
 
 logger = logging.getLogger(__name__)
@@ -27,17 +24,13 @@ def _paths(data_dir: Path | DataPaths) -> DataPaths:
 
 
 def build_retriever(data_dir: Path | DataPaths, embedder: Embedder | str | None = None,
-                    progress: ProgressCallback | None = None) -> Retriever:
-    """Hybrid retrieval (dense FAISS + BM25, tuned weighted fusion, near-duplicate
-    suppression) over the data directory's index; results keep the dense cosine as
-    ``similarity``, on which abstention is decided. ``embedder`` is an embedder or one of
-    ``retrieval.embedders.EMBEDDER_CHOICES`` (default MiniLM); choosing another one than the
-    index was built with rebuilds the index."""
-    paths = _paths(data_dir).ensure()
-    if embedder is None or isinstance(embedder, str):
-        embedder = embedder_by_name(embedder or "minilm", paths.models_dir)
-    index = open_index(paths, KnowledgeBase(paths).passages(), embedder, progress)
-    return HybridRetriever(index, embedder)
+                    progress: ProgressCallback | None = None) -> KnowledgeIndex:
+    """The data directory's knowledge-index service, opened: hybrid retrieval (dense FAISS +
+    BM25, tuned weighted fusion, near-duplicate suppression) whose results keep the dense
+    cosine as ``similarity``, on which abstention is decided. ``embedder`` is an embedder or
+    one of ``retrieval.embedders.EMBEDDER_CHOICES``; None uses the one the index was built
+    with (MiniLM for a new index); choosing another one rebuilds the index."""
+    return KnowledgeIndex(_paths(data_dir), embedder).open(progress)
 
 
 def build_chat_model(data_dir: Path | DataPaths, model_id: str | None = None,
@@ -65,10 +58,15 @@ def build_assistant(data_dir: Path | DataPaths, model_id: str | None = None,
     its own differential from more context (the web app, from the whole conversation and the
     patient form) passes ``with_differential=False`` so the work is not done twice.
     ``embedder`` names the retrieval embedder (``build_retriever``); the default config uses
-    the abstention threshold calibrated for it."""
+    the abstention threshold calibrated for it (for the one the index was built with when
+    unnamed)."""
+    if retriever is None:
+        service = build_retriever(data_dir, embedder, progress=progress)
+        embedder = embedder or service.manifest.embedder_name or None
+        retriever = service
     return Assistant(
         chat_model or build_chat_model(data_dir, model_id, quantization),
-        retriever or build_retriever(data_dir, embedder, progress=progress),
+        retriever,
         config or AssistantConfig(abstain_below=threshold_for(embedder)),
         red_flag_checker=default_red_flag_checker(),
         calculation_finder=find_calculations,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Sequence
 
 import numpy as np
@@ -71,6 +71,18 @@ class HybridConfig:
             raise ValueError(f"mmr_lambda must be 0–1 or None, got {self.mmr_lambda}")
         if self.rerank_depth <= 0:
             raise ValueError(f"rerank_depth must be > 0, got {self.rerank_depth}")
+
+    def to_dict(self) -> dict:
+        """Plain JSON types, as the index manifest records them."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "HybridConfig":
+        """The inverse of ``to_dict``; unknown keys are refused by the dataclasses."""
+        data = dict(data)
+        fusion = FusionConfig(**data.pop("fusion", {}))
+        bm25 = BM25Config(**data.pop("bm25", {}))
+        return cls(fusion=fusion, bm25=bm25, **data)
 
 
 def normalise_filters(filters: dict | None) -> dict[str, set[str]]:

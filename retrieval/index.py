@@ -19,7 +19,7 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
@@ -65,6 +65,9 @@ class IndexManifest:
     index_type: str
     build_seconds: float
     embedded_passages: int = 0  # how many were embedded anew (the rest came from the cache)
+    # How to search it, so every reader builds the same retriever (``retrieval.service``):
+    embedder_name: str = ""     # the user-facing name (``embedder_by_name``), "" if unknown
+    retrieval: dict = field(default_factory=dict)  # ``HybridConfig.to_dict()``
 
     @property
     def manifest_hash(self) -> str:
@@ -138,7 +141,8 @@ def embedding_text(passage: Passage) -> str:
 
 def build_index(passages: Sequence[Passage], embedder: Embedder,
                 cache: EmbeddingCache | None = None,
-                progress: ProgressCallback | None = None) -> PassageIndex:
+                progress: ProgressCallback | None = None, embedder_name: str = "",
+                retrieval: dict | None = None) -> PassageIndex:
     if not passages:
         raise ValueError("cannot build an index from 0 passages; add guideline documents first")
     started = time.perf_counter()
@@ -154,6 +158,8 @@ def build_index(passages: Sequence[Passage], embedder: Embedder,
         index_type=index_type,
         build_seconds=round(time.perf_counter() - started, 3),
         embedded_passages=embedded,
+        embedder_name=embedder_name,
+        retrieval=dict(retrieval or {}),
     )
     logger.info("built %s index: %d passages (%d embedded anew) in %.1f s", index_type,
                 len(passages), embedded, manifest.build_seconds)

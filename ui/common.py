@@ -42,6 +42,21 @@ EmbedderOption = typer.Option(
          "(multilingual: questions in Chinese). Changing it rebuilds the index once.")
 
 
+IndexEmbedderOption = typer.Option(
+    None, "--embedder", envvar="RUIYI_EMBEDDER",
+    help="Retrieval embedder: minilm, minilm-onnx or use (default: the one the index was built "
+         "with; MiniLM for a new index). Naming another one rebuilds the index with it.")
+
+
+def check_embedder_name(name: str | None) -> str | None:
+    """Refuse an unknown ``--embedder`` before anything loads."""
+    from retrieval.embedders import EMBEDDER_CHOICES
+
+    if name is not None and name not in EMBEDDER_CHOICES:
+        raise ValueError(f"--embedder must be one of {', '.join(EMBEDDER_CHOICES)}, got {name!r}")
+    return name
+
+
 def resolve_data_dir(data_dir: Path | None) -> Path:
     return Path(data_dir) if data_dir else default_data_dir()
 

@@ -62,6 +62,9 @@ class IngestOptions:
     parse: ParseOptions = ParseOptions()
     max_file_bytes: int = MAX_FILE_BYTES
     near_duplicate_threshold: float = DEFAULT_NEAR_THRESHOLD
+    # A file may replace a stored document of the same id that came from another file only
+    # when asked: "guide.html" then "guide.md" share an id, and the first must not vanish.
+    replace: bool = False
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.metadata) - set(FLAG_KEYS))
@@ -295,6 +298,8 @@ def prepare_batch(paths: Sequence[Path | str], store: DocumentStore,
             progress(done, len(files))
 
     stored = store.all_passages() if candidates else {}
+    if stored and not options.replace:
+        candidates = [c for c in candidates if not _clashes_with_other_file(c, store, stored)]
     replaced = {c.result.doc_id for c in candidates if c.result.doc_id in stored}
     finder = DuplicateFinder(options.near_duplicate_threshold)
     known_ids: dict[str, str] = {}
@@ -308,6 +313,23 @@ def prepare_batch(paths: Sequence[Path | str], store: DocumentStore,
                 len(files), len(batch.documents), sum(len(d.passages) for d in batch.documents),
                 batch.count("rejected"), batch.seconds)
     return batch
+
+
+def _clashes_with_other_file(candidate: _Candidate, store: DocumentStore,
+                             stored: Mapping[str, list[Passage]]) -> bool:
+    """Reject (and say so) a file whose document id belongs to a document stored from
+    another file; the same file again, with new content, is an update and passes."""
+    result = candidate.result
+    if result.doc_id not in stored:
+        return False
+    previous = store.record(result.doc_id).source_file
+    if previous == str(Path(result.path).absolute()):
+        return False
+    result.status = "rejected"
+    result.message = (f"{result.path}: document id {result.doc_id!r} is already used by "
+                      f"{Path(previous).name or 'another file'}; rename this file, give it its "
+                      "own id in front matter, or pass --replace to replace that document")
+    return True
 
 
 def _dedup_one(candidate: _Candidate, finder: DuplicateFinder, known_ids: dict[str, str],

@@ -4,12 +4,10 @@ import faiss
 import numpy as np
 import pytest
 
-from knowledge.paths import DataPaths
 from retrieval.dense import DenseRetriever
 from retrieval.embedders import HashEmbedder
 from retrieval.index import (IndexCorruptError, IndexMissingError, IndexStaleError, build_index,
                              corpus_hash, live_build_dir, load_index, save_index)
-from retrieval.store import open_index
 from ruiyi_test_helpers import make_passage
 
 
@@ -72,34 +70,6 @@ def test_corrupt_files_are_refused_with_the_fix(tmp_path, sample_passages, hash_
     (live_build_dir(tmp_path) / damage).write_bytes(b"\x00garbage{")
     with pytest.raises(IndexCorruptError, match="ruiyi kb rebuild"):
         load_index(tmp_path)
-
-
-def test_open_index_builds_then_reuses_then_rebuilds_only_changed(tmp_path, sample_passages):
-    embedder = HashEmbedder(32)
-    paths = DataPaths(tmp_path)
-    first = open_index(paths, sample_passages, embedder)
-    assert first.manifest.embedded_passages == 4
-    again = open_index(paths, sample_passages, embedder)
-    assert again.manifest.built_at == first.manifest.built_at  # loaded, not rebuilt
-    changed = sample_passages + [make_passage("htn-new", "Offer lifestyle advice to everyone "
-                                              "with hypertension.")]
-    rebuilt = open_index(paths, changed, embedder)
-    assert len(rebuilt) == 5 and rebuilt.manifest.embedded_passages == 1
-
-
-def test_a_failed_build_leaves_the_live_index_intact(tmp_path, sample_passages):
-    class BrokenEmbedder(HashEmbedder):
-        def embed(self, texts):
-            raise RuntimeError("simulated crash mid-build")
-
-    paths = DataPaths(tmp_path)
-    open_index(paths, sample_passages, HashEmbedder(16))
-    broken = BrokenEmbedder(16)
-    broken.model_id = "hash-16"
-    with pytest.raises(RuntimeError):
-        open_index(paths, sample_passages + [make_passage("x-1", "new text here")], broken)
-    survivor = load_index(paths.index_dir)
-    assert len(survivor) == 4
 
 
 def test_retriever_refuses_an_index_from_another_embedder(sample_passages):

@@ -162,3 +162,47 @@ def test_minilm_add_then_retrieve_the_new_document(tmp_path):
     assert retriever.index.manifest.embedder_id.endswith("all-MiniLM-L6-v2")
     results = retriever.search("yellow fever vaccine before travel to Africa", top_k=3)
     assert results[0].passage.doc_id == "travel"
+
+
+@pytest.mark.parametrize("damage", ["truncate-faiss", "delete-passages"])
+def test_stats_checks_the_index_files_and_exits_1_when_damaged(tmp_path, fake_embedder, damage):
+    from knowledge.paths import DataPaths
+    from retrieval.index import live_build_dir
+
+    home = tmp_path / "home"
+    (tmp_path / "a.txt").write_text(NOTE)
+    assert kb("add", tmp_path / "a.txt", data_dir=home).exit_code == 0
+    healthy = _json(kb("stats", "--json", data_dir=home))
+    assert healthy["index_status"] == "ok"
+    build = live_build_dir(DataPaths(home).index_dir)
+    if damage == "truncate-faiss":
+        data = (build / "index.faiss").read_bytes()
+        (build / "index.faiss").write_bytes(data[: len(data) // 2])
+    else:
+        (build / "passages.jsonl").unlink()
+    result = kb("stats", "--json", data_dir=home)
+    assert result.exit_code == 1
+    report = _json(result)
+    assert report["index_status"] == "corrupt" and report["index"] is None
+    assert "kb rebuild" in report["index_problem"]
+    assert kb("rebuild", data_dir=home).exit_code == 0
+    assert _json(kb("stats", "--json", data_dir=home))["index_status"] == "ok"
+
+
+def test_same_id_from_another_file_is_refused_until_replace(tmp_path, fake_embedder):
+    home = tmp_path / "home"
+    (tmp_path / "guide.txt").write_text(NOTE)
+    (tmp_path / "guide.md").write_text("# Gout\n\nOffer colchicine for a flare of gout.\n")
+    assert kb("add", tmp_path / "guide.txt", data_dir=home).exit_code == 0
+    clash = kb("add", tmp_path / "guide.md", "--json", data_dir=home)
+    assert clash.exit_code == 1
+    assert "--replace" in _json(clash)["results"][0]["message"]
+    shown = _json(kb("show", "guide", "--json", data_dir=home))
+    assert "urate" in shown["passages"][0]["text"]  # the first document is still there
+    replaced = _json(kb("add", tmp_path / "guide.md", "--replace", "--json", data_dir=home))
+    assert replaced["documents_replaced"] == 1
+
+
+def test_an_unknown_embedder_is_refused_before_anything_loads(tmp_path):
+    result = kb("rebuild", "--embedder", "bert-huge", data_dir=tmp_path / "home")
+    assert result.exit_code == 2 and "--embedder must be one of" in result.stderr

@@ -239,6 +239,26 @@ def test_upload_is_ingested_and_found_by_search(ctx, tmp_path):
     assert "colchicine" in found and "&lt;img" in found and "<img" not in found
     again, _ = knowledge_tab.ingest(ctx, [str(document)], {}, GP)
     assert "unchanged" in again or "duplicate" in again
+
+
+def test_upload_keeps_hybrid_search_and_lists_the_guideline_at_once(ctx, tmp_path):
+    from retrieval.hybrid import HybridRetriever
+
+    service = ctx.assistant.retriever
+    config = service.config
+    document = tmp_path / "upload" / "gout-local.md"
+    document.parent.mkdir()
+    document.write_text("# Gout local pathway\n\n## Acute flare\n\nOffer colchicine for an "
+                        "acute gout flare.\n", encoding="utf-8")
+    knowledge_tab.ingest(ctx, [str(document)], {"publisher": "Local CCG"}, GP)
+    # The same service object for every user, still hybrid, with the same settings.
+    assert ctx.assistant.retriever is service and ctx.knowledge is service
+    assert isinstance(service.retriever, HybridRetriever) and service.config == config
+    assert ctx.ddx_engine() is not None
+    publishers, _topics = knowledge_tab.filter_choices(ctx)
+    assert "Local CCG" in publishers
+    assert "gout-local" in [doc_id for _label, doc_id in knowledge_tab.guideline_choices(ctx)]
+    assert "colchicine" in knowledge_tab.browse(ctx, "gout-local", GP)
     with pytest.raises(ValueError, match="choose one or more files"):
         knowledge_tab.ingest(ctx, [], {}, GP)
 

@@ -10,9 +10,8 @@ from assistant.audit import AuditStore
 from assistant.chat import ScriptedChatModel
 from assistant.core import Assistant, AssistantConfig
 from knowledge.paths import DataPaths
-from retrieval.dense import DenseRetriever
 from retrieval.embedders import HashEmbedder
-from retrieval.index import build_index
+from retrieval.knowledge_index import KnowledgeIndex
 from ruiyi_test_helpers import NICE_ST, make_passage
 from ui.web.auth import UserStore
 from ui.web.context import WebContext
@@ -48,10 +47,11 @@ def keyword_red_flags(question: str) -> list[dict]:
 def make_context(root: Path, replies=(SCRIPTED_REPLY,), users: dict[str, str] | None = None,
                  abstain_below: float = -1.0, red_flag_checker=keyword_red_flags,
                  chat_model=None) -> WebContext:
-    """A context over fakes; ``users`` maps name -> role (all with ``PASSWORD``)."""
+    """A context over fakes; ``users`` maps name -> role (all with ``PASSWORD``). The
+    retriever is the real knowledge-index service (hybrid search, index on disk) over the
+    test passages with a hash embedder."""
     paths = DataPaths(root).ensure()
-    embedder = HashEmbedder(64)
-    retriever = DenseRetriever(build_index(web_passages(), embedder), embedder)
+    retriever = KnowledgeIndex(paths, HashEmbedder(64), base_passages=web_passages()).open()
     assistant = Assistant(chat_model or ScriptedChatModel(list(replies)), retriever,
                           AssistantConfig(abstain_below=abstain_below),
                           red_flag_checker=red_flag_checker)

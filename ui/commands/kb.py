@@ -14,8 +14,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ui.common import (DataDirOption, IndexProgress, console, fail, print_json,
-                       resolve_data_dir, setup_logging, user_errors)
+from ui.common import (DataDirOption, IndexEmbedderOption, IndexProgress, check_embedder_name,
+                       console, fail, print_json, resolve_data_dir, setup_logging, user_errors)
 
 kb_app = typer.Typer(help="The knowledge base: guideline passages, your documents and the index.",
                      no_args_is_help=True)
@@ -30,74 +30,86 @@ def register(app: typer.Typer) -> None:
 
 @kb_app.command("build")
 @user_errors
-def build(data_dir: Path = DataDirOption,
+def build(data_dir: Path = DataDirOption, embedder: str = IndexEmbedderOption,
           json_output: bool = typer.Option(False, "--json", help="Print the manifest as JSON."),
           verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     """Build the index if it is missing or stale (only changed passages are embedded)."""
-    from assistant.factory import build_retriever
-
     setup_logging(verbose)
-    retriever = build_retriever(resolve_data_dir(data_dir),
-                                progress=IndexProgress(enabled=not json_output))
-    _report(retriever.index.manifest, json_output)
+    service = _service(data_dir, embedder).open(IndexProgress(enabled=not json_output))
+    _report(service.manifest, json_output)
 
 
 @kb_app.command("rebuild")
 @user_errors
-def rebuild(data_dir: Path = DataDirOption,
+def rebuild(data_dir: Path = DataDirOption, embedder: str = IndexEmbedderOption,
             json_output: bool = typer.Option(False, "--json", help="Print the manifest as JSON."),
             verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     """Rebuild the index from scratch (replaces a corrupt one; cached embeddings are reused)."""
-    from knowledge.base import KnowledgeBase
-    from knowledge.paths import DataPaths
-    from retrieval.embedders import load_default_embedder
-    from retrieval.store import rebuild_index
-
     setup_logging(verbose)
-    paths = DataPaths(resolve_data_dir(data_dir)).ensure()
-    index = rebuild_index(paths, KnowledgeBase(paths).passages(), load_default_embedder(),
-                          IndexProgress(enabled=not json_output))
+    index = _service(data_dir, embedder).rebuild(IndexProgress(enabled=not json_output))
     _report(index.manifest, json_output)
+
+
+def _service(data_dir: Path | None, embedder: str | None):
+    """The data directory's knowledge-index service (not opened yet)."""
+    from retrieval.knowledge_index import KnowledgeIndex
+
+    return KnowledgeIndex(resolve_data_dir(data_dir), check_embedder_name(embedder))
 
 
 @kb_app.command("stats")
 @user_errors
 def stats(data_dir: Path = DataDirOption,
           json_output: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
-    """Passages, guidelines, topics and the index manifest."""
+    """Passages, guidelines, topics and the index manifest, after checking the index files
+    against it (exit 1 when the index is damaged or out of date)."""
     from dataclasses import asdict
 
     from knowledge.base import KnowledgeBase
     from knowledge.paths import DataPaths
-    from retrieval.index import IndexMissingError, read_manifest
+    from retrieval.index import (IndexCorruptError, IndexMissingError, IndexStaleError,
+                                 corpus_hash, load_index)
 
     paths = DataPaths(resolve_data_dir(data_dir))
     passages = KnowledgeBase(paths).passages()
+    manifest, status, problem = None, "ok", ""
     try:
-        manifest = asdict(read_manifest(paths.index_dir))
+        # Load every file, so a truncated index.faiss or a missing passages.jsonl shows here.
+        manifest = asdict(load_index(paths.index_dir,
+                                     expected_corpus_hash=corpus_hash(passages)).manifest)
     except IndexMissingError:
-        manifest = None
+        status = "missing"
+    except IndexStaleError as e:
+        status, problem = "stale", str(e)
+    except IndexCorruptError as e:
+        status, problem = "corrupt", str(e)
     data = {
         "data_dir": str(paths.root),
         "passages": len(passages),
         "guidelines": len({p.doc_id for p in passages}),
         "topics": len({p.topic for p in passages if p.topic}),
         "publishers": sorted({p.source.publisher for p in passages}),
+        "index_status": status,
+        "index_problem": problem,
         "index": manifest,
     }
     if json_output:
         print_json(data)
-        return
-    console.print(f"Data directory: {data['data_dir']}", highlight=False, markup=False)
-    console.print(f"{data['passages']} passages in {data['guidelines']} guidelines, "
-                  f"{data['topics']} topics; publishers: {', '.join(data['publishers'])}",
-                  highlight=False, markup=False)
-    if manifest:
-        console.print(f"Index: {manifest['index_type']}, {manifest['passage_count']} vectors of "
-                      f"{manifest['dimension']} dims from {manifest['embedder_id']}, built "
-                      f"{manifest['built_at']}", highlight=False, markup=False)
     else:
-        console.print("Index: not built yet (run `ruiyi kb build`).", markup=False)
+        console.print(f"Data directory: {data['data_dir']}", highlight=False, markup=False)
+        console.print(f"{data['passages']} passages in {data['guidelines']} guidelines, "
+                      f"{data['topics']} topics; publishers: {', '.join(data['publishers'])}",
+                      highlight=False, markup=False)
+        if manifest:
+            console.print(f"Index: {manifest['index_type']}, {manifest['passage_count']} vectors "
+                          f"of {manifest['dimension']} dims from {manifest['embedder_id']}, built "
+                          f"{manifest['built_at']}; files checked.", highlight=False, markup=False)
+        elif status == "missing":
+            console.print("Index: not built yet (run `ruiyi kb build`).", markup=False)
+        else:
+            console.print(f"Index: {status.upper()}: {problem}", highlight=False, markup=False)
+    if status in ("stale", "corrupt"):
+        raise typer.Exit(1)
 
 
 def _report(manifest, json_output: bool) -> None:
@@ -112,26 +124,6 @@ def _report(manifest, json_output: bool) -> None:
 
 
 # --------------------------------------------------------------------------- documents
-
-def _index_steps(paths, json_output: bool):
-    """(build, publish) for ``knowledge.ingest.batch``: embed (through the cache) first,
-    publish atomically after the documents are stored. ``retrieval.store.rebuild_index``
-    does both at once, which would publish before the documents are written."""
-    from retrieval.embedders import load_default_embedder
-    from retrieval.embedding_cache import EmbeddingCache
-    from retrieval.index import build_index, save_index
-
-    def build_step(passages):
-        embedder = load_default_embedder()
-        cache = EmbeddingCache(paths.embedding_cache_dir, embedder.model_id, embedder.dimension)
-        return build_index(passages, embedder, cache,
-                           IndexProgress("Embedding passages", enabled=not json_output))
-
-    def publish_step(index) -> None:
-        save_index(index, paths.index_dir)
-
-    return build_step, publish_step
-
 
 def _manifest_summary(index) -> dict | None:
     if index is None:
@@ -192,19 +184,19 @@ def add(
     overlap_tokens: int = typer.Option(None, "--overlap-tokens", help="Overlap between the "
                                        "pieces of a long paragraph (default 30)."),
     max_file_mb: float = typer.Option(50.0, "--max-file-mb", help="Refuse larger files."),
+    replace: bool = typer.Option(False, "--replace", help="Let a file replace a stored "
+                                 "document of the same id that came from another file."),
     data_dir: Path = DataDirOption,
+    embedder: str = IndexEmbedderOption,
     json_output: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Add documents to the knowledge base and update the index (exit 1 if any file was
     rejected; the others are still added)."""
-    from knowledge.corpus import load_bundled_passages
-    from knowledge.ingest.batch import IngestOptions, commit_batch, prepare_batch
+    from knowledge.ingest.batch import IngestOptions
     from knowledge.ingest.chunking import ChunkingConfig
     from knowledge.ingest.common import ParseOptions
-    from knowledge.ingest.documents import DocumentStore
     from knowledge.ingest.jsonl import field_map
-    from knowledge.paths import DataPaths
 
     setup_logging(verbose)
     started = time.perf_counter()
@@ -220,15 +212,10 @@ def add(
     options = IngestOptions(
         metadata={k: v.strip() for k, v in flags.items() if v and v.strip()},
         parse=ParseOptions(chunking=chunking, encoding=encoding, jsonl_fields=overrides),
-        max_file_bytes=int(max_file_mb * 2**20))
-    data_paths = DataPaths(resolve_data_dir(data_dir)).ensure()
-    store = DocumentStore(data_paths.documents_dir)
-    bundled = load_bundled_passages()
-    with store.lock():
-        batch = prepare_batch(paths, store, bundled, options,
-                              IndexProgress("Reading files", enabled=not json_output))
-        build_step, publish_step = _index_steps(data_paths, json_output)
-        index = commit_batch(batch, store, bundled, build_step, publish_step)
+        max_file_bytes=int(max_file_mb * 2**20), replace=replace)
+    batch, index = _service(data_dir, embedder).add(
+        paths, options, IndexProgress("Reading files", enabled=not json_output),
+        IndexProgress("Embedding passages", enabled=not json_output))
     summary = batch.summary()
     summary["seconds"] = round(time.perf_counter() - started, 3)
     summary["index"] = _manifest_summary(index)
@@ -276,23 +263,17 @@ def _print_add_summary(summary: dict) -> None:
 @user_errors
 @_busy
 def remove(doc_ids: list[str] = typer.Argument(..., help="Document ids (see `ruiyi kb list`)."),
-           data_dir: Path = DataDirOption,
+           data_dir: Path = DataDirOption, embedder: str = IndexEmbedderOption,
            json_output: bool = typer.Option(False, "--json", help="Print one JSON object."),
            verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     """Remove documents you added, and update the index."""
-    from knowledge.corpus import load_bundled_passages
-    from knowledge.ingest.batch import remove_documents
     from knowledge.ingest.documents import DocumentStore
-    from knowledge.paths import DataPaths
 
     setup_logging(verbose)
-    data_paths = DataPaths(resolve_data_dir(data_dir)).ensure()
-    store = DocumentStore(data_paths.documents_dir)
-    bundled = load_bundled_passages()
-    with store.lock():
-        counts = {d: len(store.passages(d)) for d in doc_ids if d in store}
-        build_step, publish_step = _index_steps(data_paths, json_output)
-        index = remove_documents(doc_ids, store, bundled, build_step, publish_step)
+    service = _service(data_dir, embedder)
+    store = DocumentStore(service.paths.documents_dir)
+    counts = {d: len(store.passages(d)) for d in doc_ids if d in store}
+    index = service.remove(doc_ids, IndexProgress("Embedding passages", enabled=not json_output))
     data = {"removed": [{"doc_id": d, "passages": counts[d]} for d in doc_ids],
             "index": _manifest_summary(index)}
     if json_output:

@@ -19,6 +19,7 @@ from typing import Any
 from assistant.audit import AuditStore
 from assistant.core import Assistant
 from knowledge.paths import DataPaths
+from retrieval.knowledge_index import KnowledgeIndex
 from ui.web.auth import LOCAL_ROLE, LOCAL_USERNAME, UserStore, tabs_for_role
 
 logger = logging.getLogger(__name__)
@@ -32,16 +33,6 @@ class PermissionDenied(RuntimeError):
 
 class ShownError(RuntimeError):
     """A failure whose message is safe and useful to show in the page."""
-
-
-class _LiveRetriever:
-    """The assistant's current retriever, looked up per call (ingestion swaps it)."""
-
-    def __init__(self, ctx: "WebContext") -> None:
-        self._ctx = ctx
-
-    def search(self, query, top_k=5, filters=None):
-        return self._ctx.assistant.retriever.search(query, top_k=top_k, filters=filters)
 
 
 @dataclass(frozen=True)
@@ -64,7 +55,6 @@ class WebContext:
     eval_roots: list[Path] = field(default_factory=list)  # where Review looks for eval runs
     export_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="ruiyi-export-")))
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    ingest_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _ddx_engine: Any = field(default=None, repr=False)
 
     @property
@@ -115,9 +105,15 @@ class WebContext:
         return self.assistant.retriever
 
     @property
+    def knowledge(self) -> KnowledgeIndex | None:
+        """The knowledge-index service behind the assistant (None when a test or a caller
+        gave it another retriever: uploads are then refused)."""
+        retriever = self.assistant.retriever
+        return retriever if isinstance(retriever, KnowledgeIndex) else None
+
+    @property
     def manifest(self):
-        index = getattr(self.assistant.retriever, "index", None)
-        return getattr(index, "manifest", None)
+        return self.knowledge.manifest if self.knowledge is not None else None
 
     @property
     def manifest_hash(self) -> str:
@@ -125,8 +121,7 @@ class WebContext:
         return manifest.manifest_hash if manifest is not None else ""
 
     def passages(self) -> list:
-        index = getattr(self.assistant.retriever, "index", None)
-        return list(getattr(index, "passages", []))
+        return list(self.knowledge.passages) if self.knowledge is not None else []
 
     def passage_by_id(self, passage_id: str):
         for passage in self.passages():
@@ -135,8 +130,8 @@ class WebContext:
         return None
 
     def ddx_engine(self):
-        """The differential-diagnosis engine, built on first use over the live retriever
-        (for its passages); None when ``assistant.clinical.ddx`` is not installed."""
+        """The differential-diagnosis engine, built on first use over the assistant's
+        retriever (the knowledge-index service, which stays the same object across uploads); None when ``assistant.clinical.ddx`` is not installed."""
         if self._ddx_engine is None:
             try:
                 from assistant.clinical.ddx import DifferentialEngine
@@ -144,7 +139,7 @@ class WebContext:
                 return None
             with self._lock:
                 if self._ddx_engine is None:
-                    self._ddx_engine = DifferentialEngine(retriever=_LiveRetriever(self))
+                    self._ddx_engine = DifferentialEngine(retriever=self.assistant.retriever)
         return self._ddx_engine
 
     @classmethod

@@ -150,11 +150,11 @@ def keep_uploads(files: Sequence[Path], folder: Path) -> list[Path]:
 def ingest(ctx: WebContext, files: Sequence[Any] | None, metadata: dict[str, str] | None = None,
            request: Any = None, progress: Callable[[float, str], None] | None = None
            ) -> tuple[str, str]:
-    """Ingest uploaded files, rebuild the index, swap it into the running assistant, and
-    return (per-file results HTML, stats HTML).
+    """Ingest uploaded files through the knowledge-index service and return (per-file
+    results HTML, stats HTML).
 
-    The index is built before the documents are written and published after
-    (``commit_batch``), so a failure leaves the knowledge base as it was. ``metadata``
+    The index is built before the documents are written and published after, so a failure
+    leaves the knowledge base as it was. ``metadata``
     (publisher, url, version, topic, ...) applies to every file; ``progress(fraction,
     message)`` follows reading and embedding."""
     identity = ctx.require(request, TAB)
@@ -162,38 +162,24 @@ def ingest(ctx: WebContext, files: Sequence[Any] | None, metadata: dict[str, str
         raise ValueError("choose one or more files to upload first")
     if not ingestion_available():
         raise ShownError("document ingestion is not installed in this build (knowledge.ingest)")
-    from knowledge.ingest.batch import IngestOptions, commit_batch, prepare_batch
-    from knowledge.ingest.documents import DocumentStore
-    from retrieval.dense import DenseRetriever
-    from retrieval.embedding_cache import EmbeddingCache
-    from retrieval.index import build_index, save_index
+    from knowledge.ingest.batch import IngestOptions
 
+    service = ctx.knowledge
+    if service is None:
+        raise ShownError("this server's retriever is not a knowledge index; uploads are off")
     paths = keep_uploads([Path(getattr(f, "name", f)) for f in files], ctx.paths.root / "uploads")
     report = progress or (lambda fraction, message: None)
     options = IngestOptions(metadata={k: v.strip() for k, v in (metadata or {}).items()
                                       if v and v.strip()})
-    embedder = ctx.retriever.embedder
-    store = DocumentStore(ctx.paths.documents_dir)
     started = time.perf_counter()
-    with ctx.ingest_lock, store.lock():
-        stored_ids = set(store.doc_ids())
-        # What the index holds apart from user documents: the bundled corpus (or, in tests,
-        # whatever the context was built with); kept first, as KnowledgeBase orders them.
-        base = [p for p in ctx.passages() if p.doc_id not in stored_ids]
-        batch = prepare_batch(paths, store, base, options,
-                              progress=lambda done, total: report(0.3 * done / max(total, 1),
-                                                                  f"Reading file {done}/{total}"))
-        cache = EmbeddingCache(ctx.paths.embedding_cache_dir, embedder.model_id,
-                               embedder.dimension)
-
-        def build(passages):
-            return build_index(passages, embedder, cache, progress=lambda done, total: report(
-                0.3 + 0.65 * done / max(total, 1), f"Embedding passages {done}/{total}"))
-
-        index = commit_batch(batch, store, base, build,
-                             lambda new_index: save_index(new_index, ctx.paths.index_dir))
-        if index is not None:
-            ctx.assistant.retriever = DenseRetriever(index, embedder)
+    # The service builds the new index with the same embedder and hybrid settings, publishes
+    # it, and swaps it in for every user at once (retrieval.knowledge_index).
+    batch, _index = service.add(
+        paths, options,
+        read_progress=lambda done, total: report(0.3 * done / max(total, 1),
+                                                 f"Reading file {done}/{total}"),
+        embed_progress=lambda done, total: report(0.3 + 0.65 * done / max(total, 1),
+                                                  f"Embedding passages {done}/{total}"))
     report(1.0, "Done")
     summary = batch.summary()
     latency_ms = (time.perf_counter() - started) * 1000
@@ -288,8 +274,16 @@ def build(ctx: WebContext):
         query.submit(on_search, [query, publisher, topic, top_k], results, api_name=False,
                      concurrency_limit=8)
         guideline.change(on_browse, guideline, guideline_html, api_name="browse")
+        @guard
+        def on_open(request: gr.Request):
+            # Another user's upload changes what this page should offer: re-read the
+            # guideline and filter lists from the live index whenever the tab is opened.
+            new_publishers, new_topics = filter_choices(ctx)
+            return (stats(ctx, request), gr.Dropdown(choices=new_publishers),
+                    gr.Dropdown(choices=new_topics), gr.Dropdown(choices=guideline_choices(ctx)))
+
         refresh.click(on_stats, None, stats_html, api_name="index_stats")
-        tab.select(on_stats, None, stats_html, api_name=False)
+        tab.select(on_open, None, [stats_html, publisher, topic, guideline], api_name=False)
         # One ingestion at a time: each rebuilds the index.
         ingest_button.click(on_ingest, [files, *meta_inputs.values()],
                             [ingest_results, stats_html, publisher, topic, guideline],

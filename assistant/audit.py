@@ -13,8 +13,10 @@ what an interaction is (the UI and CLI do) and it never logs text.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -22,6 +24,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text,
                         UniqueConstraint, create_engine, event, func, select)
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from assistant.redaction import redact
@@ -129,6 +132,31 @@ def _check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
         raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
 
 
+def _create_schema(engine: Engine) -> None:
+    """Create the tables once, even when many processes open a new database at the same
+    moment: ``create_all`` checks then creates, so two processes can both see "no table" and
+    the second fails with "already exists". SQLite stores take an exclusive file lock around
+    it; any database also retries once, when the check will see the other process's tables."""
+    lock_path = None
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        lock_path = Path(f"{engine.url.database}.schema-lock")
+    for attempt in (1, 2):
+        try:
+            if lock_path is None:
+                Base.metadata.create_all(engine)
+                return
+            with open(os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600), "r+b") as handle:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+                try:
+                    Base.metadata.create_all(engine)
+                finally:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            return
+        except (OperationalError, ProgrammingError) as e:
+            if attempt == 2 or "already exists" not in str(e).lower():
+                raise
+
+
 class AuditStore:
     """Read and write audit rows. Thread-safe: each call uses its own session."""
 
@@ -144,13 +172,17 @@ class AuditStore:
         self.engine = create_engine(url, **kwargs)
         if is_sqlite:
             _enable_sqlite_wal(self.engine)
-        Base.metadata.create_all(self.engine)
+        _create_schema(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @classmethod
     def at_path(cls, database_path: Path) -> "AuditStore":
+        """The SQLite store at ``database_path``, created readable by its owner only (0600;
+        SQLite gives the -wal and -shm files the database file's mode)."""
         database_path = Path(database_path)
         database_path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(database_path, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.chmod(database_path, 0o600)  # an older store created 0644 is tightened too
         return cls(f"sqlite:///{database_path}")
 
     def journal_mode(self) -> str:

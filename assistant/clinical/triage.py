@@ -124,6 +124,9 @@ def more_urgent(first: str, second: str) -> str:
     return first if level_rank(first) <= level_rank(second) else second
 
 
+MAX_TRIAGE_CHARS = 10_000
+
+
 def triage(text: str, patient: PatientContext | None = None,
            vitals: Vitals | None = None, safety_net=None) -> TriageResult:
     """Triage free text with optional patient context and vitals; see the module docstring.
@@ -133,6 +136,11 @@ def triage(text: str, patient: PatientContext | None = None,
         raise TypeError(f"text must be a str, got {type(text).__name__}")
     if vitals is not None and not isinstance(vitals, Vitals):
         raise TypeError(f"vitals must be a Vitals, got {type(vitals).__name__}")
+    if len(text) > MAX_TRIAGE_CHARS:
+        # A triage note is a few lines; 50,000 characters took 22 s and is never a real note.
+        raise ValueError(f"the text has {len(text):,} characters; the limit is "
+                         f"{MAX_TRIAGE_CHARS:,}. Keep to the presenting complaint, history and "
+                         "findings")
     started = time.perf_counter()
     index = _rule_index(load_rules())
     findings = read_findings(text, patient, vitals, extra_terms=index.local_terms)

@@ -104,3 +104,41 @@ def test_any_sqlalchemy_url_is_accepted(tmp_path):
         assert connection.execute(text("select count(*) from interactions")).scalar() == 1
     with pytest.raises(ValueError, match="SQLAlchemy URL"):
         AuditStore("not a url")
+
+
+def test_the_database_and_its_wal_are_readable_by_the_owner_only(tmp_path):
+    store = AuditStore.at_path(tmp_path / "ruiyi.db")
+    _record(store)
+    try:
+        for name in ("ruiyi.db", "ruiyi.db-wal"):
+            assert (tmp_path / name).stat().st_mode & 0o777 == 0o600, name
+    finally:
+        store.close()
+
+
+def _open_and_write(path, rows, barrier):
+    barrier.wait()
+    store = AuditStore.at_path(path)
+    for _ in range(rows):
+        _record(store)
+    store.close()
+
+
+def test_many_processes_opening_a_new_database_at_once_lose_nothing(tmp_path):
+    """20 processes create the same new database at the same moment (the defect: one died
+    with "table reviews already exists" and its rows were lost)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(20)
+    path = tmp_path / "fresh.db"
+    workers = [context.Process(target=_open_and_write, args=(path, 25, barrier))
+               for _ in range(20)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    assert [w.exitcode for w in workers] == [0] * 20
+    store = AuditStore.at_path(path)
+    assert store.count_interactions() == 500
+    store.close()

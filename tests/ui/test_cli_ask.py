@@ -106,6 +106,7 @@ class _EmptyRetriever:
 @pytest.mark.parametrize("args, fragment", [
     (["--embedder", "bert"], "--embedder must be one of minilm, minilm-onnx, use"),
     (["--topic", " "], "--topic needs a value"),
+    (["--model", "/nonexistent/model"], "no such file or folder"),
 ])
 def test_bad_retrieval_options_exit_2_before_anything_loads(tmp_path, args, fragment):
     result = runner.invoke(app, ["ask", "sore throat", "--data-dir", str(tmp_path), *args])
@@ -122,3 +123,15 @@ def test_ask_with_a_topic_filter_cites_only_that_topic(real_assistant, real_data
     data = json.loads(result.output)
     assert data["passages"]
     assert {p["guideline_id"] for p in data["passages"]} == {"asthma-adults"}
+
+
+def test_a_model_that_fails_still_prints_the_passages_and_exits_1(hash_retriever, monkeypatch):
+    from assistant.chat import FailingChatModel
+    from assistant.core import Assistant, AssistantConfig
+
+    assistant = Assistant(FailingChatModel(), hash_retriever, AssistantConfig(abstain_below=-1.0))
+    monkeypatch.setattr("assistant.factory.build_assistant", lambda *a, **k: assistant)
+    result = runner.invoke(app, ["ask", "how do I confirm hypertension", "--json"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["error"] and data["passages"]

@@ -41,7 +41,8 @@ def test_triage_on_vitals_alone():
 def test_triage_bad_input_exit_2_without_traceback():
     for args, expected in ((["x", "--spo2", "120"], "--spo2"), (["x", "--hr", "-5"], "--hr"),
                            (["fever", "--temp", "104"], "--temp-unit f"),
-                           (["x", "--avpu", "Q"], "ACVPU"), ([""], "give the symptoms")):
+                           (["x", "--avpu", "Q"], "ACVPU"), ([""], "give the symptoms"),
+                           (["chest pain " * 5000], "the limit is 10,000")):
         result = run("triage", *args)
         assert result.exit_code == 2, (args, result.output)
         assert expected in result.output and "Traceback" not in result.output
@@ -62,7 +63,9 @@ def test_calc_list_and_errors():
     assert listing.exit_code == 0 and "curb65" in listing.output and "--urea-mmol-l" in listing.output
     for args, expected in ((["nope"], "valid names"), (["egfr", "--creatinine-umol-l", "90"],
                            "age_years"), (["egfr", "--bad", "1"], "valid fields"),
-                           (["bmi", "--weight-kg", "500", "--height-cm", "170"], "20-400")):
+                           (["bmi", "--weight-kg", "500", "--height-cm", "170"], "20-400"),
+                           (["centor"], "--tender-anterior-nodes"),
+                           (["centor", "--no-cough", "yes", "--no-cough", "no"], "given twice")):
         result = run("calc", *args)
         assert result.exit_code == 2, (args, result.output)
         assert expected in result.output and "Traceback" not in result.output

@@ -56,6 +56,9 @@ def ask(
         if not all(value.strip() for value in values):
             raise ValueError(f"--{name} needs a value, e.g. --{name} {FILTER_EXAMPLES[name]}")
     normalise_filters(filters)  # checked before any model or index loads
+    if model and model.startswith(("/", "./", "../", "~")) and not Path(model).expanduser().exists():
+        raise FileNotFoundError(f"--model {model}: no such file or folder; give a local model "
+                                "folder or a Hugging Face id (or leave --model out for SmolLM2)")
     progress = IndexProgress("Building the guideline index (first use)", enabled=not json_output)
     assistant = build_assistant(resolve_data_dir(data_dir), model, quantization,
                                 AssistantConfig(top_k=top_k, filters=filters or None,
@@ -64,8 +67,11 @@ def ask(
     answer = assistant.answer(question)
     if json_output:
         print_json(answer.to_dict())
-        return
-    print_answer(answer)
+    else:
+        print_answer(answer)
+    if answer.error:
+        # The passages and red flags were still printed; the exit code says the model failed.
+        raise typer.Exit(1)
 
 
 def source_line(source: dict) -> str:

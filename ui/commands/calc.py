@@ -29,6 +29,9 @@ def parse_field_args(args: list[str]) -> dict[str, str]:
             raise ValueError(f"expected --field value, got {token!r}")
         name, _, inline = token[2:].partition("=")
         name = name.replace("-", "_")
+        if name in values:
+            # Last-wins would silently score a value the clinician may not have meant.
+            raise ValueError(f"--{name.replace('_', '-')} is given twice; give each field once")
         if inline:
             values[name] = inline
             index += 1
@@ -63,6 +66,12 @@ def calc_command(
         _print_list([c for c in list_calculators() if c["name"] == calculator.name], json_output)
         return
     values = parse_field_args(list(ctx.args))
+    if not values:
+        fields = ", ".join(f"--{f['name'].replace('_', '-')}"
+                           for c in list_calculators() if c["name"] == calculator.name
+                           for f in c["fields"])
+        raise ValueError(f"no fields given for {calculator.name}; give {fields} "
+                         f"(see `ruiyi calc {calculator.name} --help-fields`)")
     result = calculator.run(values)
     if json_output:
         print_json(result.to_dict())

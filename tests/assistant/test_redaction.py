@@ -52,3 +52,45 @@ def test_counts_and_empty_input():
 
 def test_cue_word_is_kept_for_readability():
     assert redact("patient John Smith has a cough") == "patient [NAME] has a cough"
+
+
+# ---- bare person names, by the named-entity recogniser -------------------------------------
+
+def test_the_person_name_recogniser_is_installed():
+    from assistant.redaction import _person_finder
+
+    assert _person_finder() is not None
+
+
+@pytest.mark.parametrize("text, name", [
+    ("saw John Smith today with chest pain", "John Smith"),
+    ("Margaret has had a UTI for three days", "Margaret"),
+    ("Ayesha Khan 45F cough for 3 weeks", "Ayesha Khan"),
+    ("Paracetamol 1 g four times a day for Tom", "Tom"),
+])
+def test_bare_names_are_redacted(text, name):
+    out = redact(text)
+    assert name.split()[-1] not in out and "[NAME]" in out
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("known Crohn's disease, Murphy's sign positive", ["Crohn's disease", "Murphy's sign"]),
+    ("Bell's palsy last year; Wells score 4", ["Bell's palsy", "Wells score"]),
+    ("takes Ventolin and metformin 500 mg", ["Ventolin", "metformin 500 mg"]),
+    ("BP 150/95, HR 96, sats 94% on air", ["150/95", "94%"]),
+])
+def test_eponyms_medicines_and_values_survive(text, kept):
+    out = redact(text)
+    for word in kept:
+        assert word in out
+
+
+def test_recall_on_200_synthetic_notes_with_planted_identifiers():
+    from eval.redaction_bench import score_redaction, synthetic_notes
+
+    score = score_redaction(synthetic_notes(200, seed=7), redact)
+    # Measured 0.93 for names and 0.97 overall (ruiyi bench redaction); patterns alone 0.75.
+    assert score.recall("NAME") >= 0.88
+    for kind in ("PHONE", "NHS_NUMBER", "DOB", "EMAIL", "POSTCODE", "ADDRESS"):
+        assert score.recall(kind) == 1.0, kind
+    assert score.clinical_lost == 0

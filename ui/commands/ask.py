@@ -8,8 +8,9 @@ import typer
 from rich.markup import escape
 from rich.panel import Panel
 
-from ui.common import (DataDirOption, EmbedderOption, IndexProgress, console, print_json,
-                       resolve_data_dir, setup_logging, user_errors)
+from ui.common import (DataDirOption, EmbedderOption, IndexProgress, NoAuditOption, console,
+                       print_json, record_cli_decision, resolve_data_dir, setup_logging,
+                       user_errors)
 
 DISCLAIMER = "Ruiyi supports, and does not replace, clinical judgement."
 FILTER_EXAMPLES = {"publisher": "NICE", "topic": "asthma", "region": "UK"}
@@ -34,6 +35,7 @@ def ask(
     region: list[str] = typer.Option(None, "--region", help="Only passages for this region "
                                      "(e.g. UK); repeat for several."),
     embedder: str = EmbedderOption,
+    no_audit: bool = NoAuditOption,
     data_dir: Path = DataDirOption,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log timings and counts."),
 ) -> None:
@@ -69,6 +71,16 @@ def ask(
         print_json(answer.to_dict())
     else:
         print_answer(answer)
+    if not no_audit:
+        record_cli_decision(
+            data_dir, mode="consult", question=question, answer=answer.text,
+            model_id=answer.model_id, latency_ms=answer.timings_ms.get("total", 0.0),
+            passage_ids=[scored.passage.passage_id for scored in answer.passages],
+            triggered_rules=[flag.get("id", "") for flag in answer.red_flags],
+            abstained=answer.abstained, error=answer.error,
+            details={"citations": [c.passage_id for c in answer.citations],
+                     "prompt_version": answer.prompt_version,
+                     "abstention_reason": answer.abstention_reason})
     if answer.error:
         # The passages and red flags were still printed; the exit code says the model failed.
         raise typer.Exit(1)

@@ -11,7 +11,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ui.common import console, fail, print_json, user_errors
+import time
+from pathlib import Path
+
+from ui.common import (DataDirOption, NoAuditOption, console, fail, print_json,
+                       record_cli_decision, user_errors)
 
 
 def register(app: typer.Typer) -> None:
@@ -54,6 +58,8 @@ def calc_command(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Calculator name, or 'list' to show all."),
     json_output: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    no_audit: bool = NoAuditOption,
+    data_dir: Path = DataDirOption,
 ) -> None:
     """Run a clinical calculator: ruiyi calc curb65 --confusion no --urea-mmol-l 8 ..."""
     from assistant.clinical.calculators import get_calculator, list_calculators
@@ -72,7 +78,15 @@ def calc_command(
                            for f in c["fields"])
         raise ValueError(f"no fields given for {calculator.name}; give {fields} "
                          f"(see `ruiyi calc {calculator.name} --help-fields`)")
+    started = time.perf_counter()
     result = calculator.run(values)
+    if not no_audit:
+        record_cli_decision(
+            data_dir, mode="calculator", question=f"calculator {calculator.name}",
+            answer=f"{result.score:g} {result.category}", model_id="calculator:" + calculator.name,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            details={"calculator": calculator.name, "score": result.score,
+                     "category": result.category, "inputs": dict(values)})
     if json_output:
         print_json(result.to_dict())
         return

@@ -8,13 +8,16 @@ findings prints why no differential is given (exit code 0).
 
 from __future__ import annotations
 
+import time
+
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ui.common import (DataDirOption, IndexProgress, console, print_json, resolve_data_dir,
+from ui.common import (DataDirOption, IndexProgress, NoAuditOption, console, print_json,
+                       record_cli_decision, resolve_data_dir,
                        setup_logging, user_errors)
 
 BAND_STYLES = {"likely": "bold green", "must not miss": "bold red", "possible": "cyan"}
@@ -40,6 +43,7 @@ def ddx_command(
     retrieval: bool = typer.Option(False, "--retrieval", help="Add guideline retrieval to the "
                                    "scores (loads the embedder and index; slower)."),
     json_output: bool = typer.Option(False, "--json", help="Print the differential as JSON."),
+    no_audit: bool = NoAuditOption,
     data_dir: Path = DataDirOption,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log timings and counts."),
 ) -> None:
@@ -56,12 +60,22 @@ def ddx_command(
         retriever = build_retriever(resolve_data_dir(data_dir), progress=IndexProgress(
             "Building the guideline index (first use)", enabled=not json_output))
     engine = DifferentialEngine(load_conditions(), retriever=retriever)
+    started = time.perf_counter()
     differential = engine.rank(presentation, age_years=age, sex=sex, pregnant=pregnant,
                                top_k=top_k)
+    latency_ms = (time.perf_counter() - started) * 1000
     if json_output:
         print_json(differential.to_dict())
-        return
-    print_differential(differential)
+    else:
+        print_differential(differential)
+    if not no_audit:
+        ranked = [item.condition.condition_id for item in differential.conditions]
+        record_cli_decision(
+            data_dir, mode="ddx", question=presentation,
+            answer="; ".join(item.name for item in differential.conditions[:10]),
+            model_id="differential engine (knowledge/conditions)", latency_ms=latency_ms,
+            details={"conditions": ranked[:20], "age_years": age, "sex": sex,
+                     "pregnant": pregnant, "retrieval": retrieval})
 
 
 def print_differential(differential) -> None:

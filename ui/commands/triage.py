@@ -12,7 +12,11 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from ui.common import console, fail, print_json, setup_logging, user_errors
+import time
+from pathlib import Path
+
+from ui.common import (DataDirOption, NoAuditOption, console, fail, print_json,
+                       record_cli_decision, setup_logging, user_errors)
 
 LEVEL_STYLES = {"emergency": "bold white on red", "urgent": "bold red", "soon": "bold yellow",
                 "routine": "bold cyan", "self-care": "bold green"}
@@ -52,12 +56,14 @@ def triage_command(
                                   help="Run the semantic safety net (a multilingual sentence "
                                        "embedder, about a second to load)."),
     json_output: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    no_audit: bool = NoAuditOption,
+    data_dir: Path = DataDirOption,
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Triage free text (and optional vitals) to emergency / urgent / soon / routine / self-care."""
     keep_torch_out()
     from assistant.clinical.news2 import Vitals
-    from assistant.clinical.triage import PatientContext, triage
+    from assistant.clinical.triage import ENGINE_ID, PatientContext, triage
 
     setup_logging(verbose)
     try:
@@ -82,11 +88,23 @@ def triage_command(
         from assistant.clinical.semantic_net import SemanticSafetyNet
 
         safety_net = SemanticSafetyNet()
+    started = time.perf_counter()
     result = triage(text, patient=patient, vitals=vitals, safety_net=safety_net)
+    latency_ms = (time.perf_counter() - started) * 1000
     if json_output:
         print_json(result.to_dict())
-        return
-    _print_result(result)
+    else:
+        _print_result(result)
+    if not no_audit:
+        record_cli_decision(
+            data_dir, mode="triage", question=text,
+            answer=f"{result.level}: {result.action} {result.rationale}",
+            model_id=ENGINE_ID + ("" if semantic else " (semantic net off)"),
+            latency_ms=latency_ms, triggered_rules=[rule.id for rule in result.rules],
+            details={"level": result.level, "em_ne_sc": result.em_ne_sc,
+                     "coverage": result.coverage, "confidence": result.confidence,
+                     "news2_total": result.news2.total if result.news2 else None,
+                     "vitals": vitals.to_dict() if vitals else None})
 
 
 class _NoTorch:

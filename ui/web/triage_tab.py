@@ -16,6 +16,7 @@ from typing import Any
 
 import gradio as gr  # module level: Gradio resolves gr.Request hints from globals
 
+from assistant.clinical.triage import ENGINE_ID as RULES_MODEL_ID
 from ui.web import rendering
 from ui.web.context import WebContext, guard
 
@@ -25,7 +26,6 @@ TAB = "triage"
 AVPU_CHOICES = ("", "A", "C", "V", "P", "U")
 AVPU_LABELS = {"": "not recorded", "A": "A (alert)", "C": "C (new confusion)",
                "V": "V (responds to voice)", "P": "P (responds to pain)", "U": "U (unresponsive)"}
-RULES_MODEL_ID = "deterministic rules (knowledge/redflags) + NEWS2 + semantic safety net"
 _NEWS2_NAMES = {"respiration_rate": "Respiration rate", "spo2_scale1": "SpO2 (scale 1)",
                 "spo2_scale2": "SpO2 (scale 2)", "air_or_oxygen": "Air or oxygen",
                 "systolic_bp": "Systolic BP", "pulse": "Pulse", "consciousness": "Consciousness",

@@ -21,6 +21,11 @@ class PatientContext:
     sex: str | None = None  # "female" | "male"
     pregnant: bool | None = None
     gestation_weeks: float | None = None
+    # When no age is given but a word places the patient ("my baby", "toddler", "新生儿",
+    # "老太太"): the range of ages, in years, that word stands for. Age-limited rules fire only
+    # when the whole range lies inside their limits, so "baby" counts as under 5 and under 16
+    # but not as under 3 months.
+    age_band_years: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if self.age_years is not None:
@@ -40,7 +45,15 @@ class PatientContext:
 
     def to_dict(self) -> dict:
         return {"age_years": self.age_years, "sex": self.sex, "pregnant": self.pregnant,
-                "gestation_weeks": self.gestation_weeks}
+                "gestation_weeks": self.gestation_weeks,
+                "age_band_years": list(self.age_band_years) if self.age_band_years else None}
+
+    @property
+    def is_child(self) -> bool:
+        """Under 16 by the age, or by the whole of the age band when no age is known."""
+        if self.age_years is not None:
+            return self.age_years < 16
+        return self.age_band_years is not None and self.age_band_years[1] <= 16
 
 
 _UNIT_YEARS = {"day": 1 / 365.25, "week": 7 / 365.25, "wk": 7 / 365.25, "month": 1 / 12,
@@ -67,6 +80,24 @@ _AGE_PATTERNS = (
     (re.compile(r"(\d+(?:\.\d+)?)\s*(岁)"), None),
     (re.compile(r"(\d+(?:\.\d+)?)\s*(个月|天|周)(?:大|龄)"), None),
     (re.compile(r"(\d+(?:\.\d+)?)\s*(月龄|周龄)"), None),
+    # Chinese shorthand "女，76" / "男, 67，…": a sex, a comma, then a bare number.
+    (re.compile(r"(?:男|女)(?:性)?\s*[，,、]\s*(\d{1,3})(?=\s*(?:[，,。；;、\s]|$))"), "year"),
+    # "老太太80了", "我爸70多了": an older relative, then a number with 了 or 多.
+    (re.compile(r"(?:老太太|老爷子|老人家?|奶奶|爷爷|外婆|外公|姥姥|姥爷|我妈|我爸|母亲|父亲)"
+                r"[^，。；\d]{0,4}(\d{2,3})\s*(?:多岁|多了|了)"), "year"),
+)
+# Words that place the patient in an age range when no number is given (years; upper bound
+# exclusive). Children's words are broad on purpose: parents say "my baby" of a toddler.
+_AGE_BANDS = (
+    (re.compile(r"\b(?:newborn|new-born|neonate|neonatal)\b|新生儿", re.I), (0.0, 28 / 365.25)),
+    (re.compile(r"\b(?:baby|babies|infant|bub)\b|婴儿|宝宝|小宝|乳儿", re.I), (0.0, 2.0)),
+    (re.compile(r"\b(?:toddler)\b|幼儿", re.I), (1.0, 4.0)),
+    (re.compile(r"\b(?:my (?:little (?:boy|girl|one)|kid|child)|little (?:boy|girl)"
+                r"|(?:school|pre-?school)[- ]?(?:child|boy|girl|age)|kids?|child)\b"
+                r"|小孩|儿童|患儿|小朋友", re.I), (0.0, 16.0)),
+    (re.compile(r"\b(?:teenager|teen|adolescent)\b|青少年", re.I), (12.0, 19.0)),
+    (re.compile(r"\b(?:elderly|frail older|nursing home resident)\b|老人|老太太|老爷子|老大爷|"
+                r"老奶奶|老年", re.I), (65.0, 125.0)),
 )
 _MALE = re.compile(r"\b(?:man|male|gentleman|boy|husband|father|dad|son|he|him|his|"
                    r"\d{1,3}\s?M)\b|男(?:性|孩|婴|童|士|患者)?(?![^，。；\s]*朋友)|先生|丈夫|儿子|老公|爸爸|父亲")
@@ -103,6 +134,17 @@ def age_from_text(text: str) -> float | None:
     return None
 
 
+def age_band_from_text(text: str) -> tuple[float, float] | None:
+    """The age range a word places the patient in ("newborn", "baby", "toddler", "child",
+    "teenager", "elderly" and their Chinese words); the narrowest one named; else None.
+    "my son" and 孩子 are said of adult children too, so only words said of children are
+    listed, and a number always wins (``age_from_text``)."""
+    bands = [band for pattern, band in _AGE_BANDS if pattern.search(text)]
+    if not bands:
+        return None
+    return min(bands, key=lambda band: band[1] - band[0])
+
+
 def sex_from_text(text: str) -> str | None:
     """"male" or "female" when the text names only one; None when it names neither or both
     (a mother describing her son names both: the pronouns decide, and may not)."""
@@ -133,7 +175,11 @@ def patient_from_text(text: str) -> PatientContext:
         if match := _GESTATION.search(text):
             weeks = float(match.group(1) or match.group(2))
             gestation = weeks if 3 <= weeks <= 43 else None
-    return PatientContext(age_years=age, sex=sex, pregnant=pregnant, gestation_weeks=gestation)
+    band = age_band_from_text(text) if age is None else None
+    if pregnant:
+        band = None  # "baby" in a pregnancy note is the fetus, not the patient's age
+    return PatientContext(age_years=age, sex=sex, pregnant=pregnant, gestation_weeks=gestation,
+                          age_band_years=band)
 
 
 def complete_patient(form: PatientContext, text: str) -> tuple[PatientContext, list[str]]:
@@ -155,5 +201,8 @@ def complete_patient(form: PatientContext, text: str) -> tuple[PatientContext, l
         pregnant = None  # text-read pregnancy that contradicts the form is dropped
     gestation = form.gestation_weeks if form.gestation_weeks is not None else (
         found.gestation_weeks if pregnant else None)
+    band = None
+    if age is None:
+        band = None if pregnant else (form.age_band_years or found.age_band_years)
     return PatientContext(age_years=age, sex=sex, pregnant=pregnant,
-                          gestation_weeks=gestation), conflicts
+                          gestation_weeks=gestation, age_band_years=band), conflicts

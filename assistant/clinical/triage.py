@@ -154,7 +154,7 @@ def triage(text: str, patient: PatientContext | None = None,
              if (hit := _evaluate(rule, index, affirmed, past, findings)) is not None]
     news2 = None
     if findings.vitals is not None and not findings.vitals.is_empty():
-        news2 = score_news2(findings.vitals, age_years=patient.age_years,
+        news2 = score_news2(findings.vitals, age_years=_news2_age(patient),
                             pregnant=patient.pregnant)
     news2_floor = NEWS2_FLOOR.get(news2.risk) if news2 and news2.applicable else None
     if safety_net is not None:
@@ -294,10 +294,24 @@ def _evaluate(rule: RedFlagRule, index: _RuleIndex, affirmed: dict[str, list[Fin
                      spans=tuple(dict.fromkeys(spans)))
 
 
+def _news2_age(patient: PatientContext) -> float | None:
+    """The age NEWS2 is told: the age, or for a child known only by a word ("my baby"), the
+    top of that band, so NEWS2 (adults only) says it does not apply."""
+    if patient.age_years is None and patient.is_child:
+        return patient.age_band_years[1] - 0.01
+    return patient.age_years
+
+
 def _conditions_hold(rule: RedFlagRule, patient: PatientContext) -> bool:
     # An age- or pregnancy-limited rule needs the fact known; a sex-limited rule only needs it
     # not contradicted (the text, e.g. "testicle", already implies it).
     if rule.age_min_years is not None or rule.age_max_years is not None:
+        if patient.age_years is None and patient.age_band_years is not None:
+            # A word placed the patient ("baby", "toddler", "老太太"): the rule fires only
+            # when the whole band lies within its limits.
+            low, high = patient.age_band_years
+            return ((rule.age_min_years is None or low >= rule.age_min_years)
+                    and (rule.age_max_years is None or high <= rule.age_max_years))
         if patient.age_years is None:
             # Unknown age reads as an adult: adult limits (blood pressure, heart rate) still
             # apply, while children's and older people's rules wait for the age.
@@ -384,7 +398,8 @@ def _self_care_blockers(findings: Findings, news2: News2Result | None,
     if news2 is not None and news2.applicable and news2.total > 0:
         blockers.append(f"NEWS2 is {news2.total}, not 0")
     age = findings.patient.age_years
-    if age is not None and age < 0.25:
+    band = findings.patient.age_band_years
+    if (age is not None and age < 0.25) or (age is None and band and band[1] <= 0.25):
         blockers.append("the patient is under 3 months old")
     if findings.patient.pregnant:
         blockers.append("the patient is pregnant")

@@ -156,3 +156,40 @@ def test_a_chinese_ampersand_phrase_finds_both_parts_in_a_clause():
     terms = {"nappy-rash": ["& 尿布 红"]}
     assert find_chinese_mentions("屁股上尿布盖住的地方红了一片", terms)
     assert find_chinese_mentions("红了一片，尿布换过了", terms) == []
+
+
+# ---- age from words when no number is given -------------------------------------------------
+
+@pytest.mark.parametrize("text, band", [
+    ("my baby has a temperature and is floppy", (0.0, 2.0)),
+    ("newborn not feeding since this morning", (0.0, 28 / 365.25)),
+    ("my toddler has a rash", (1.0, 4.0)),
+    ("宝宝发烧39度，没精神", (0.0, 2.0)),
+    ("新生儿黄疸", (0.0, 28 / 365.25)),
+])
+def test_a_word_places_the_patient_in_an_age_band(text, band):
+    patient = read_findings(text).patient
+    assert patient.age_years is None and patient.age_band_years == pytest.approx(band)
+    assert patient.is_child
+
+
+@pytest.mark.parametrize("text, age", [("女，76，上腹不适伴恶心", 76.0), ("老太太80了，摔了一跤", 80.0),
+                                       ("my son is 34 and has chest pain", 34.0)])
+def test_chinese_shorthand_and_colloquial_ages(text, age):
+    patient = read_findings(text).patient
+    assert patient.age_years == age and patient.age_band_years is None
+
+
+def test_a_number_wins_over_a_word_and_a_fetus_is_not_the_patient():
+    assert read_findings("my baby is 9 months old").patient.age_band_years is None
+    pregnant = read_findings("38 weeks pregnant, baby moving less").patient
+    assert pregnant.pregnant and pregnant.age_band_years is None
+
+
+def test_age_limited_rules_use_the_band():
+    from assistant.clinical.triage import triage
+
+    # Children's rules fire for "my baby"; NEWS2 (adults only) is not applied to a baby.
+    result = triage("my baby is floppy and not feeding, breathing fast, RR 60, HR 180")
+    assert result.news2 is None or not result.news2.applicable
+    assert result.level == "emergency"

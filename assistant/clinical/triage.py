@@ -215,6 +215,8 @@ class _RuleIndex:
     local_terms: dict  # rule-local concept key -> English phrases (shared by equal phrase sets)
     group_concepts: dict  # (rule id, group index) -> concept keys (local and @vocabulary)
     unless_concepts: dict  # rule id -> concept keys
+    trigger_rules: dict  # vocabulary concept id -> rules whose trigger group names it
+    qualifiers: frozenset  # concepts rules name only in `also` groups (sites, contexts)
 
 
 @lru_cache(maxsize=4)
@@ -233,13 +235,23 @@ def _rule_index(rules: tuple[RedFlagRule, ...]) -> _RuleIndex:
         return refs + ("local:" + by_phrases[plain],)
 
     group_concepts, unless_concepts = {}, {}
+    trigger_rules: dict[str, list[RedFlagRule]] = {}
+    in_also: set[str] = set()
     for rule in rules:
         for number, group in enumerate(rule.groups):
             if group.phrases:
                 group_concepts[(rule.id, number)] = concepts_for(group.phrases)
+            refs = {p[1:] for p in group.phrases if p.startswith("@")}
+            if number == 0:
+                for ref in refs:
+                    trigger_rules.setdefault(ref, []).append(rule)
+            else:
+                in_also |= refs
         if rule.unless:
             unless_concepts[rule.id] = concepts_for(rule.unless)
-    return _RuleIndex(rules, local_terms, group_concepts, unless_concepts)
+    qualifiers = frozenset(in_also - set(trigger_rules))
+    return _RuleIndex(rules, local_terms, group_concepts, unless_concepts,
+                      {k: tuple(v) for k, v in trigger_rules.items()}, qualifiers)
 
 
 def _key(finding: Finding) -> str:
@@ -378,11 +390,45 @@ def _decide(fired: list[FiredRule], news2: News2Result | None, news2_floor: str 
     return "self-care", coverage, notes
 
 
+def _concern_applies(finding: Finding, index: _RuleIndex, patient: PatientContext) -> bool:
+    """Whether a finding of concern stands against self-care for this patient. Two kinds do
+    not: a qualifier (a site or context that rules only ever use to sharpen another finding,
+    such as "on her face" for a burn), and a finding whose every rule is limited to patients
+    this one is not (Kawasaki's red eyes in an adult). A concern no rule names at all stands."""
+    if finding.concept in index.qualifiers:
+        return False
+    rules = index.trigger_rules.get(finding.concept)
+    if not rules:
+        return True
+    return any(_could_apply(rule, patient) for rule in rules)
+
+
+def _could_apply(rule: RedFlagRule, patient: PatientContext) -> bool:
+    """Whether what is known of the patient leaves the rule possible (unknown age, sex or
+    pregnancy leave it possible; only a known fact that contradicts it rules it out)."""
+    low, high = rule.age_min_years, rule.age_max_years
+    if patient.age_years is not None:
+        if (low is not None and patient.age_years < low) or (
+                high is not None and patient.age_years >= high):
+            return False
+    elif patient.age_band_years is not None:
+        band_low, band_high = patient.age_band_years
+        if (low is not None and band_high <= low) or (high is not None and band_low >= high):
+            return False
+    if rule.sex and patient.sex and patient.sex != rule.sex:
+        return False
+    if rule.pregnant is True and (patient.pregnant is False or patient.sex == "male"):
+        return False
+    return True
+
+
 def _self_care_blockers(findings: Findings, news2: News2Result | None,
                         self_care: list[FiredRule]) -> list[str]:
     """Why a matched self-care rule may not decide: the rule must explain the presentation."""
     blockers = []
-    concern = sorted({f.term for f in findings.findings if f.concern and f.affirmed})
+    index = _rule_index(load_rules())
+    concern = sorted({f.term for f in findings.findings
+                      if f.concern and f.affirmed and _concern_applies(f, index, findings.patient)})
     if concern:
         blockers.append(f"finding(s) of concern present: {', '.join(concern[:4])}")
     explained = set().union(*(_by_id(load_rules())[rule.id].concept_refs for rule in self_care))

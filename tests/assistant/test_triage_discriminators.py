@@ -104,3 +104,15 @@ def test_output_carries_findings_spans_discriminators_coverage_and_confidence():
 
 def test_respiratory_rate_zero_is_an_emergency():
     assert triage("", vitals=Vitals(rr_per_min=0)).level == "emergency"
+
+
+def test_a_qualifier_or_a_concern_that_cannot_apply_does_not_block_self_care():
+    from assistant.clinical.triage import _rule_index
+    from knowledge.redflag_rules import load_rules
+
+    index = _rule_index(load_rules())
+    # A site used only to sharpen a burn rule is a qualifier, not a finding of concern.
+    assert "burn-critical-site" in index.qualifiers
+    result = triage("my 4 year old has itchy spots turning to blisters, now on her face and back; "
+                    "half her nursery has chickenpox; bouncing around, eating and drinking")
+    assert result.level == "self-care", result.rationale

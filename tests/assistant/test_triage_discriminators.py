@@ -116,3 +116,21 @@ def test_a_qualifier_or_a_concern_that_cannot_apply_does_not_block_self_care():
     result = triage("my 4 year old has itchy spots turning to blisters, now on her face and back; "
                     "half her nursery has chickenpox; bouncing around, eating and drinking")
     assert result.level == "self-care", result.rationale
+
+
+def test_a_rule_could_apply_unless_a_known_fact_rules_it_out():
+    from dataclasses import replace
+
+    from assistant.clinical.patient import PatientContext
+    from assistant.clinical.triage import _could_apply
+    from knowledge.redflag_rules import load_rules
+
+    over_50 = replace(load_rules()[0], age_min_years=50.0, age_max_years=None, sex=None,
+                      pregnant=None)
+    assert _could_apply(over_50, PatientContext())                      # age unknown
+    assert _could_apply(over_50, PatientContext(age_years=60))
+    assert not _could_apply(over_50, PatientContext(age_years=30))
+    assert not _could_apply(over_50, PatientContext(age_band_years=(0.0, 2.0)))  # "my baby"
+    in_pregnancy = replace(over_50, age_min_years=None, pregnant=True)
+    assert not _could_apply(in_pregnancy, PatientContext(sex="male"))
+    assert _could_apply(in_pregnancy, PatientContext(sex="female"))

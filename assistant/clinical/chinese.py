@@ -89,7 +89,7 @@ def _bag_source(phrase: str) -> str:
     parts = [re.escape(part) for part in phrase.lstrip()[1:].split()]
     if not 2 <= len(parts) <= 3:
         raise ValueError(f"a Chinese '&' phrase needs two or three parts, got {phrase!r}")
-    within = "[^，,。.；;！!？?\\n]*?"
+    within = "[^，,。.；;！!？?\\n不无没未否]*?"  # no negation between the parts: 嘴唇不紫
     return "|".join(within.join(order) for order in itertools.permutations(parts))
 
 

@@ -179,18 +179,20 @@ def phrase_pattern(phrase: str) -> str:
     parts: list[str] = []
     for index, word in enumerate(words):
         if word == "*":
-            parts.append(f"(?:[\\w']+[\\s,]+){{0,{WILDCARD_MAX_WORDS}}}")
+            # The gap never holds a negation or a comma: "lips * blue" must not read "lips
+            # not blue", nor "blood in * vomit" read "blood in stool, no vomiting".
+            parts.append(f"(?:{_NOT_NEGATION}[\\w']+\\s+){{0,{WILDCARD_MAX_WORDS}}}")
             continue
         is_last = index == len(words) - 1
         parts.append(_word_pattern(word, allow_plural=is_last))
         if not is_last and words[index + 1] != "*":
             parts.append(r"[\s\-/]+")
         elif not is_last:
-            parts.append(r"[\s,]+")
+            parts.append(r"\s+")
     body = "".join(parts)
     # Joining "* word" leaves "[\s,]+" after the wildcard's own trailing separator; tidy by
     # making the separator after a wildcard optional.
-    body = body.replace(f"{{0,{WILDCARD_MAX_WORDS}}}[\\s,]+", f"{{0,{WILDCARD_MAX_WORDS}}}")
+    body = body.replace(f"{{0,{WILDCARD_MAX_WORDS}}}\\s+", f"{{0,{WILDCARD_MAX_WORDS}}}")
     left = r"(?<![\w])" if re.match(r"\w", cleaned) else ""
     right = r"(?![\w])" if re.search(r"\w$", cleaned) else ""
     return f"{left}{body}{right}"
@@ -281,24 +283,35 @@ def compile_terms(terms: TermsKey):
 
 
 _CLAUSE = re.compile(r"[^.;!?\n]+")
+_NEGATION_WORDS = r"(?:no|not|never|without|nor|neither|denies|denied|none)"
+# Lookaheads that stop a wildcard word being a negation ("not", "doesn't").
+_NOT_NEGATION = rf"(?!{_NEGATION_WORDS}\b)(?![\w']*n't\b)"
+_NEGATION_IN = re.compile(rf"(?<![\w']){_NEGATION_WORDS}(?![\w'])|n't\b")
 
 
-def _bag(phrase: str) -> tuple[re.Pattern[str], ...]:
+def _bag(phrase: str) -> tuple[tuple[re.Pattern[str], ...], bool]:
+    """The bag's word patterns, and whether one of its own words is a negation ("& not
+    fade"), in which case a negation inside its stretch is part of it."""
     words = normalize_text(phrase).lstrip()[1:].split()
     if len(words) < 2:
         raise ValueError(f"an '&' phrase needs two or more words, got {phrase!r}")
-    return tuple(re.compile(rf"(?<![\w]){_word_pattern(w, allow_plural=True)}(?![\w])")
-                 for w in words)
+    patterns = tuple(re.compile(rf"(?<![\w]){_word_pattern(w, allow_plural=True)}(?![\w])")
+                     for w in words)
+    return patterns, any(_NEGATION_IN.search(w) for w in words)
 
 
 def _bag_spans(normalized: str, bags) -> list[tuple[int, int]]:
-    """(start, end) of each clause stretch that holds every word of a bag."""
+    """(start, end) of each clause stretch that holds every word of a bag, and no negation
+    between them ("lips not blue" is not "& lips blue"; ConText reads a negation before the
+    stretch as usual)."""
     spans = []
     for clause in _CLAUSE.finditer(normalized):
-        for bag in bags:
-            hits = [word.search(normalized, clause.start(), clause.end()) for word in bag]
+        for words, negation_is_part in bags:
+            hits = [word.search(normalized, clause.start(), clause.end()) for word in words]
             if all(hits):
-                spans.append((min(h.start() for h in hits), max(h.end() for h in hits)))
+                start, end = min(h.start() for h in hits), max(h.end() for h in hits)
+                if negation_is_part or not _NEGATION_IN.search(normalized, start, end):
+                    spans.append((start, end))
     return spans
 
 

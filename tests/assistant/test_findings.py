@@ -193,3 +193,31 @@ def test_age_limited_rules_use_the_band():
     result = triage("my baby is floppy and not feeding, breathing fast, RR 60, HR 180")
     assert result.news2 is None or not result.news2.applicable
     assert result.level == "emergency"
+
+
+# ---- a wildcard or a word bag never reads across a negation --------------------------------
+
+@pytest.mark.parametrize("text, concept", [
+    ("lips not blue", "cyanosis"),
+    ("stool is not black", "melaena"),
+    ("rash fades when pressed with a glass", "non-blanching-rash"),
+    ("嘴唇不紫", "cyanosis"),
+])
+def test_a_negation_inside_a_phrase_gap_is_not_read_as_present(text, concept):
+    present = {f.concept for f in read_findings(text).concept_findings() if f.affirmed}
+    assert concept not in present
+
+
+def test_no_vomiting_after_a_comma_is_not_blood_in_vomit():
+    findings = {f.concept: f.assertion for f in
+                read_findings("no blood in stool, no vomiting").concept_findings()}
+    assert findings.get("vomiting") == "absent" and "haematemesis" not in findings
+
+
+@pytest.mark.parametrize("text, concept", [
+    ("rash does not fade under a glass", "non-blanching-rash"),
+    ("嘴唇发紫", "cyanosis"), ("pain in my chest", "chest-pain"),
+])
+def test_the_same_phrases_still_read_when_meant(text, concept):
+    present = {f.concept for f in read_findings(text).concept_findings() if f.affirmed}
+    assert concept in present

@@ -59,9 +59,22 @@ def find_chinese_mentions(text: str, terms: Mapping[str, Sequence[str]]) -> list
     mentions = []
     for concept, pattern in _compile(_freeze(terms)):
         for match in pattern.finditer(text):
+            if _starts_another_word(text, match.end()):
+                continue
             mentions.append(_mention(text, concept, match.start(), match.end()))
     mentions.sort(key=lambda m: (m.start, -m.end, m.concept))
     return mentions
+
+
+# A match that ends where the next character makes it another word is not that finding:
+# 抽 (a fit) + 烟 is smoking, 气急 (breathless) + 败坏 is exasperated, 烧 (fever) + 心 is
+# heartburn, 抽 + 血 is a blood test. Keyed by the match's last character.
+_NEXT_MAKES_ANOTHER_WORD = {"抽": "烟血", "急": "败", "烧": "心烤饭菜"}
+
+
+def _starts_another_word(text: str, end: int) -> bool:
+    return (end < len(text) and end > 0
+            and text[end] in _NEXT_MAKES_ANOTHER_WORD.get(text[end - 1], ""))
 
 
 def _freeze(terms: Mapping[str, Sequence[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -185,7 +185,13 @@ _SHORTHAND_DAYS = {"7": 1, "52": 7, "12": 30}
 # years", "vegan for 5 years"), not how long the illness has lasted.
 _HABIT_WORDS = ("smok", "drink", "vegan", "vegetarian", "diabet", "worker", "works", "worked",
                 "lived", "living", "married", "retired", "taking", "taken", "pill", "pack",
-                "metformin", "insulin", "statin", "injecting", "user")
+                "metformin", "insulin", "statin", "injecting", "user", "pmh", "history of",
+                "known", "病史", "糖尿病", "高血压")
+# Chronic-disease shorthand before a duration ("DM 20年", "HTN for 10 years"): whole words only.
+_CHRONIC_SHORTHAND = re.compile(r"\b(?:t1dm|t2dm|dm|htn|copd|ckd|ihd)\b")
+# A "weeks" right before one of these is the gestation, not how long the illness has lasted.
+_GESTATION_AFTER = re.compile(r"\s*(?:'|’)?\s*(?:gestation|pregnant|of pregnancy|pregnancy|"
+                              r"(?:'|’)?s?\s*gestation|\+\d)", re.I)
 
 
 @dataclass(frozen=True)
@@ -204,7 +210,7 @@ def read_durations(text: str) -> list[Duration]:
     lowered = text.lower()
     found = []
     for match in _DURATION.finditer(lowered):
-        if _describes_habit(lowered, match.start()):
+        if _describes_habit(lowered, match.start()) or _GESTATION_AFTER.match(lowered, match.end()):
             continue
         raw, prefix, unit = match.group(2), match.group("prefix"), match.group("unit")
         number = _NUMBER_WORDS.get(raw)
@@ -222,6 +228,8 @@ def read_durations(text: str) -> list[Duration]:
             found.append(Duration(float(match.group(1)) * _SHORTHAND_DAYS[match.group(2)],
                                   match.start(), match.end(), match.group(0).strip()))
     for match in _DURATION_ZH.finditer(text):
+        if _describes_habit(lowered, match.start()):
+            continue
         raw = match.group(1)
         number = _NUMBER_WORDS.get(raw)
         if number is None:
@@ -236,7 +244,7 @@ def read_durations(text: str) -> list[Duration]:
 
 def _describes_habit(lowered: str, start: int) -> bool:
     before = re.split(r"[.;,!?]", lowered[max(0, start - 30):start])[-1]
-    return any(word in before for word in _HABIT_WORDS)
+    return any(word in before for word in _HABIT_WORDS) or bool(_CHRONIC_SHORTHAND.search(before))
 
 
 _TABLETS = re.compile(

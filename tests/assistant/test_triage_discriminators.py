@@ -134,3 +134,28 @@ def test_a_rule_could_apply_unless_a_known_fact_rules_it_out():
     in_pregnancy = replace(over_50, age_min_years=None, pregnant=True)
     assert not _could_apply(in_pregnancy, PatientContext(sex="male"))
     assert _could_apply(in_pregnancy, PatientContext(sex="female"))
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("6 days after giving birth, soaking a pad every 20 minutes with clots bigger than a 50p",
+     "em-pph-heavy"),
+    ("my waters just went and I can see a loop of the cord coming out", "em-cord-prolapse"),
+    ("headache and blurred vision, BP 228/134, fundoscopy shows papilloedema",
+     "em-accelerated-hypertension"),
+    ("女，76，上腹不适伴恶心1小时，无胸痛，ECG：II、III、aVF导联ST段抬高", "disc-ecg-acute"),
+    ("52F on chemo, day 9 post cycle 3, T 38.3 and shivery", "disc-neutropenic-fever"),
+    ("back pain, numb around the saddle area when wiping, straining to pass urine",
+     "disc-cauda-equina"),
+])
+def test_presentations_read_from_their_features(text, rule):
+    result = triage(text)
+    assert result.level == "emergency", result.rationale
+    assert rule in {r.id for r in result.rules}
+
+
+def test_gestation_and_chronic_disease_years_are_not_illness_durations():
+    from assistant.clinical.measurements import read_durations
+
+    assert read_durations("a woman at 39 weeks' gestation, waters broke") == []
+    assert read_durations("女，76，DM 20年，上腹不适") == []
+    assert [d.days for d in read_durations("HTN for 10 years, headache for 2 days")] == [2.0]

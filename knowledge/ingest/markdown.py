@@ -19,6 +19,7 @@ from knowledge.passage import derived_passage_id
 
 _ORIGIN = "<file>"
 _FRONT_MATTER_START = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.DOTALL)
+_UNCLOSED_FRONT_MATTER = re.compile(r"\A---[ \t]*\n[A-Za-z_][\w-]*[ \t]*:")
 
 
 def _format_error(e: GuidelineFormatError) -> IngestError:
@@ -29,6 +30,11 @@ def parse(data: bytes, options: ParseOptions) -> ParsedDocument:
     text = decode_text(data, options.encoding).replace("\r\n", "\n").lstrip("\ufeff")
     metadata: dict = {}
     body = text
+    if _UNCLOSED_FRONT_MATTER.match(text) and not _FRONT_MATTER_START.match(text):
+        # "---" then "title: ..." is front matter whose closing line is missing: reading it as
+        # text would put the metadata into a passage and lose the title and source.
+        raise IngestError("the front matter opened with '---' on line 1 is never closed; "
+                          "add a line with '---' after the last key")
     if _FRONT_MATTER_START.match(text):  # a leading '---' rule without a closing one is text
         try:
             metadata, body = parse_front_matter(text, _ORIGIN)

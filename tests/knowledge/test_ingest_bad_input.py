@@ -144,3 +144,13 @@ def test_bad_flags_are_refused_before_reading(tmp_path):
         IngestOptions(metadata={"colour": "red"})
     with pytest.raises(ValueError, match="encoding 'klingon' is unknown"):
         ParseOptions(encoding="klingon")
+
+
+def test_markdown_with_unterminated_front_matter_is_refused():
+    from knowledge.ingest.common import IngestError, ParseOptions
+    from knowledge.ingest.markdown import parse
+
+    with pytest.raises(IngestError, match="never closed"):
+        parse(b"---\ntitle: Gout\npublisher: Local\n\nBody text.\n", ParseOptions())
+    # A leading horizontal rule before prose is still text.
+    assert parse(b"---\nJust a rule, then text.\n", ParseOptions()).chunks

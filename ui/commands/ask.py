@@ -44,11 +44,11 @@ def ask(
     from assistant.core import AssistantConfig
     from assistant.factory import build_assistant
     from retrieval.embedders import EMBEDDER_CHOICES
-    from retrieval.hybrid import normalise_filters
+    from retrieval.hybrid import normalise_filters, require_words
     from retrieval.query import check_query
 
     setup_logging(verbose)
-    check_query(question)  # fail fast, before any model or index loads
+    require_words(check_query(question))  # fail fast, before any model or index loads
     if embedder not in EMBEDDER_CHOICES:
         raise ValueError(f"--embedder must be one of {', '.join(EMBEDDER_CHOICES)}, "
                          f"got {embedder!r}")

@@ -137,3 +137,40 @@ def bench_redaction(
     console.print(f"All identifiers: recall {report['recall']:.3f}; clinical words removed by "
                   f"mistake: {report['clinical_words_lost']} of {report['clinical_words']}.",
                   markup=False)
+
+
+@bench_app.command("robustness")
+@user_errors
+def bench_robustness(
+    workdir: Path = typer.Option(None, "--workdir", help="Where the tries keep their data "
+                                 "directories and files (default: a new temporary folder)."),
+    json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Throw hundreds of bad inputs and faults at the CLI (triage, ddx, calc, ask, kb) and
+    count clean refusals, crashes, unsafe results and lost data per class. Exits 1 on any
+    crash, unsafe result or data loss."""
+    import tempfile
+
+    from ui.common import IndexProgress
+    from ui.robustness import VERDICTS, robustness_cases, run_cases
+
+    folder = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="ruiyi-robustness-"))
+    cases = robustness_cases(folder)
+    report = run_cases(cases, IndexProgress("Trying bad inputs", enabled=not json_output))
+    data = report.to_dict()
+    if json_output:
+        print_json(data)
+    else:
+        table = Table(title=f"Robustness: {data['tried']} tries")
+        table.add_column("class")
+        table.add_column("tried", justify="right")
+        for verdict in VERDICTS:
+            table.add_column(verdict, justify="right")
+        for row in data["classes"]:
+            table.add_row(row["class"], str(row["tried"]), *(str(row[v]) for v in VERDICTS))
+        console.print(table)
+        for failure in data["failures"]:
+            console.print(f"[red]{failure['verdict']}[/]: {failure['class']}: "
+                          f"{failure['detail']}", markup=True, highlight=False)
+    if report.failures:
+        raise typer.Exit(1)

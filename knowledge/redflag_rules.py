@@ -79,7 +79,7 @@ VITAL_FIELDS = ("rr_per_min", "spo2_percent", "sbp_mmhg", "dbp_mmhg", "hr_bpm", 
                 "glucose_mmol_l", "consciousness", "gcs", "potassium_mmol_l", "sodium_mmol_l",
                 "ph", "lactate_mmol_l", "ketones_mmol_l", "inr", "hb_g_l", "alt_u_l",
                 "platelets_10e9_l", "crp_mg_l", "crt_s", "bicarbonate_mmol_l", "troponin_raised",
-                "tablets_taken", "duration_days")
+                "tablets_taken", "paracetamol_g_per_day", "duration_days")
 RULE_KINDS = ("rule", "discriminator")
 OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
              "==": operator.eq, "!=": operator.ne}

@@ -34,6 +34,7 @@ LIMITS = {
     "ketones_mmol_l": (0, 15), "inr": (0.5, 25), "hb_g_l": (20, 250), "alt_u_l": (1, 20000),
     "platelets_10e9_l": (1, 2000), "crp_mg_l": (0, 700), "crt_s": (0, 15),
     "bicarbonate_mmol_l": (1, 60), "troponin_raised": (1, 1), "tablets_taken": (1, 1000),
+    "paracetamol_g_per_day": (0.1, 100),
     "urea_mmol_l": (0.5, 80), "creatinine_umol_l": (10, 3000), "qt_ms": (200, 800),
     "weight_kg": (0.3, 400), "height_cm": (30, 250),
     "hba1c": (3, 200), "tsh_mu_l": (0, 200), "esr_mm_h": (0, 160), "calcium_mmol_l": (1.0, 5.0),
@@ -158,6 +159,14 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("peak_flow_percent", re.compile(r"\b(?:pef|pefr|peak flow)\D{0,15}?(\d{2,3})\s*%", re.I)),
     ("bicarbonate_mmol_l", re.compile(r"(?:\bhco3-?|\bbicarb(?:onate)?\b|碳酸氢根)" + _SEP +
                                       r"(\d{1,2}(?:\.\d+)?)", re.I)),
+    # "est >8g paracetamol/day", "paracetamol 6 g a day", "每天吃对乙酰氨基酚6克".
+    ("paracetamol_g_per_day", re.compile(
+        r"(?:>\s*)?(\d{1,2}(?:\.\d)?)\s*g\s*(?:of\s+)?(?:paracetamol|acetaminophen)\s*"
+        r"(?:/|per|a|each)\s*(?:day|24\s*h)|"
+        r"(?:paracetamol|acetaminophen)\D{0,12}?(\d{1,2}(?:\.\d)?)\s*g\s*(?:/|per|a|each)\s*"
+        r"(?:day|24\s*h)|"
+        r"(?:每天|一天|每日)[^，。；\d]{0,8}(?:对乙酰氨基酚|扑热息痛)[^，。；\d]{0,4}(\d{1,2}(?:\.\d)?)\s*(?:克|g)",
+        re.I)),
     ("troponin_raised", re.compile(
         r"(?:\btrop(?:onin)?(?: [it])?\b[^.;,\n]{0,20}?\b(?:raised|elevated|high|positive|up)\b|"
         r"\b(?:raised|elevated|positive|high)\b (?:hs-?)?trop(?:onin)?\b|"
@@ -177,8 +186,12 @@ _DURATION = re.compile(
     rf"\b(?P<prefix>for|over|past|last|x|since|about|nearly|almost|around|of)?\s*{_NUM_WORDS}"
     r"\s*[\s-]?\s*(?P<unit>minute|min|hour|hr|day|week|wk|month|year|yr)s?\b"
     r"(?!\s*-?\s*old)(?!\s+(?:pregnant|gestation|after|postpartum|post|later|before))", re.I)
-_DURATION_ZH = re.compile(r"(?<!孕)(\d+(?:\.\d)?|[一两二三四五六七八九十半]{1,2})\s*(?:个)?"
-                          r"(小时|天|日|周|星期|个月|月|年)(?!大|龄)")
+# Not an age ("宝宝8个月", "孩子3岁" is read by patient.py) and not a long-past event
+# ("2年前接种过"): a number of months or years followed by 前 with no 开始/出现/起 after it.
+_DURATION_ZH = re.compile(r"(?<!孕)(?<!宝宝)(?<!孩子)(?<!婴儿)(?<!儿子)(?<!女儿)"
+                          r"(\d+(?:\.\d)?|[一两二三四五六七八九十半]{1,2})\s*(?:个)?"
+                          r"(小时|天|日|周|星期|个月|月|年)(?!大|龄)"
+                          r"(?!前(?!\s*(?:开始|出现|起|发病)))")
 _SHORTHAND = re.compile(r"\b(\d{1,2})\s*/\s*(7|52|12)\b(?!\s*(?:/|old|\d|[mf]\b|boy|girl|baby))")
 _SHORTHAND_DAYS = {"7": 1, "52": 7, "12": 30}
 # A duration right after one of these describes a habit or a risk factor ("smoker for 30
@@ -315,6 +328,9 @@ def _interpret(field: str, match: re.Match[str]) -> list[tuple[str, float, str]]
         return [("sbp_mmhg", systolic, ""), ("dbp_mmhg", diastolic, "")]
     if field == "troponin_raised":
         return [(field, 1.0, "raised (no value read)")]
+    if field == "paracetamol_g_per_day":
+        grams = next(g for g in match.groups() if g)
+        return [(field, float(grams), "")]
     if field == "height_cm":
         metres = match.groupdict().get("m")
         return [(field, float(match.group(3)) * 100, "m converted to cm")] if metres else \

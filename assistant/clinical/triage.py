@@ -28,6 +28,7 @@ al., BMJ 2015: emergency -> em; urgent, soon and routine -> ne; self-care -> sc.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -125,6 +126,12 @@ def more_urgent(first: str, second: str) -> str:
 
 
 MAX_TRIAGE_CHARS = 10_000
+LONG_STANDING_DAYS = 84  # symptoms 12 weeks or longer are not self-care, whatever rule matches
+# A long duration with one of these is a recurring pattern (hay fever every spring), not one
+# illness that has gone on for months.
+_RECURRING = re.compile(r"\b(?:every (?:year|spring|summer|autumn|winter)|each (?:year|spring|"
+                        r"summer)|recurr\w*|comes and goes|on and off|flares?)\b|每年|反复|复发|"
+                        r"时好时坏", re.I)
 # What audit rows name as the "model" of a triage decision.
 ENGINE_ID = "deterministic rules (knowledge/redflags) + NEWS2 + semantic safety net"
 
@@ -449,6 +456,12 @@ def _self_care_blockers(findings: Findings, news2: News2Result | None,
         blockers.append("the patient is under 3 months old")
     if findings.patient.pregnant:
         blockers.append("the patient is pregnant")
+    duration = findings.observation("duration_days")
+    if (duration is not None and duration >= LONG_STANDING_DAYS
+            and not _RECURRING.search(findings.text)):
+        # Self-care advice is for a new, short illness; one that has lasted three months or more
+        # needs a clinician to look at it (NHS: see a GP if it lasts more than a few weeks).
+        blockers.append(f"symptoms for {duration / 7:.0f} weeks")
     temp = findings.observation("temp_c")
     if temp is not None and (temp >= 39 or temp < 35.5):
         blockers.append(f"temperature {temp:g} °C")

@@ -159,3 +159,25 @@ def test_gestation_and_chronic_disease_years_are_not_illness_durations():
     assert read_durations("a woman at 39 weeks' gestation, waters broke") == []
     assert read_durations("女，76，DM 20年，上腹不适") == []
     assert [d.days for d in read_durations("HTN for 10 years, headache for 2 days")] == [2.0]
+
+
+def test_a_daily_paracetamol_dose_over_4_g_is_a_staggered_overdose():
+    result = triage("dental pain 4/7, taking paracetamol and co-codamol, est >8g paracetamol/day "
+                    "for 3 days, now nausea")
+    assert result.level == "emergency" and "em-paracetamol-excess" in {r.id for r in result.rules}
+    assert triage("paracetamol 1 g a day for a headache").level != "emergency"
+
+
+def test_a_long_standing_problem_is_not_self_care_unless_it_recurs():
+    long = triage("knee pain for 2 years, worse on stairs")
+    assert long.level == "routine" and any("weeks" in note for note in long.notes)
+    seasonal = triage("近5年每年春天反复打喷嚏、流清水鼻涕、眼睛痒，吃氯雷他定能控制")
+    assert not any("weeks" in note for note in seasonal.notes)
+
+
+def test_an_age_and_a_long_past_event_are_not_durations():
+    from assistant.clinical.measurements import read_durations
+
+    assert read_durations("宝宝8个月，屁股上尿布盖住的地方红了") == []
+    assert read_durations("2年前接种过破伤风疫苗") == []
+    assert [d.days for d in read_durations("3天前开始发烧")] == [3.0]

@@ -55,21 +55,34 @@ def test_report_breaks_down_by_style_and_language(report):
     assert sum(part["n"] for part in report["by_language"].values()) == report["n"]
 
 
-# Measured with the semantic net off (docs/benchmarks.md): bank em/ne/sc 0.818, exact 0.698,
-# 154 of 171 emergencies at emergency, 2 to self-care; late bank em/ne/sc 0.756, exact 0.613,
-# 38 of 53 emergencies at emergency. The floors sit a little below, so that a change which
-# loses ground on cases written by others fails here; they are far below the targets.
+# Measured with the semantic net off (docs/benchmarks.md, 2026-12-03 wave 3): bank em/ne/sc
+# 0.840, exact 0.720, 156 of 171 emergencies at emergency, 1 to self-care, Chinese 0.79; late
+# bank em/ne/sc 0.788, 41 of 53; w3 bank em/ne/sc 0.823, exact 0.715, 93 of 106, 2 to
+# self-care, Chinese 0.833. The floors sit a little below, so a change that loses ground on
+# cases written by others fails here, while another CPU's rounding does not.
 def test_the_engine_holds_its_floor_on_the_bank(report):
     safety = report["safety"]
-    assert report["em_ne_sc_accuracy"] >= 0.79
-    assert report["exact_accuracy"] >= 0.67
-    assert safety["emergencies_at_emergency"] >= 150
+    assert report["em_ne_sc_accuracy"] >= 0.82
+    assert report["exact_accuracy"] >= 0.70
+    assert safety["emergencies_at_emergency"] >= 153
     assert safety["emergencies_to_self_care"] <= 2
-    assert report["by_language"]["zh"]["em_ne_sc_accuracy"] >= 0.75
+    assert report["by_language"]["zh"]["em_ne_sc_accuracy"] >= 0.77
 
 
 def test_the_engine_holds_its_floor_on_the_late_bank():
     late = score_vignettes(load_vignettes(DEFAULT_VIGNETTES.parent / "triage_bank_late"))
     assert late["n"] == 160
-    assert late["em_ne_sc_accuracy"] >= 0.73
-    assert late["safety"]["emergencies_at_emergency"] >= 37
+    assert late["em_ne_sc_accuracy"] >= 0.76
+    assert late["safety"]["emergencies_at_emergency"] >= 39
+
+
+def test_the_engine_holds_its_floor_on_the_w3_bank():
+    """260 cases (90 in Chinese) written by two sessions that never read the rules, committed
+    before the wave-3 changes (first run: em/ne/sc 0.742, 80 of 106 emergencies)."""
+    w3 = score_vignettes(load_vignettes(DEFAULT_VIGNETTES.parent / "triage_bank_w3"))
+    assert w3["n"] == 260
+    assert w3["em_ne_sc_accuracy"] >= 0.80
+    assert w3["exact_accuracy"] >= 0.69
+    assert w3["safety"]["emergencies_at_emergency"] >= 90
+    assert w3["safety"]["emergencies_to_self_care"] <= 2
+    assert w3["by_language"]["zh"]["em_ne_sc_accuracy"] >= 0.80

@@ -221,3 +221,13 @@ def test_no_vomiting_after_a_comma_is_not_blood_in_vomit():
 def test_the_same_phrases_still_read_when_meant(text, concept):
     present = {f.concept for f in read_findings(text).concept_findings() if f.affirmed}
     assert concept in present
+
+
+@pytest.mark.parametrize("text", ["女，66，双膝关节疼痛5年，上下楼梯加重", "腰痛，久坐加重，活动后缓解"])
+def test_an_aggravating_factor_is_not_a_worsening_course(text):
+    assert "not-improving" not in {f.concept for f in read_findings(text).concept_findings()}
+
+
+def test_a_worsening_course_is_still_read_in_chinese():
+    assert "not-improving" in {f.concept for f in
+                               read_findings("咳嗽两周，逐渐加重").concept_findings()}

@@ -5,7 +5,12 @@ negative, NaN, infinite, huge, words), unit confusion, contradictory flags, cont
 characters, emoji, mixed scripts, 50,000-character texts, prompt-injection and SQL-looking
 text for ``triage``, ``ddx``, ``calc`` and ``ask``; malformed files of every accepted type and
 a name clash for ``kb add``; and faults: a damaged ``index.faiss``, manifest or
-``passages.jsonl``, a read-only data directory, and an audit database path that is a folder.
+``passages.jsonl``, SIGKILL during ``kb add`` and ``kb rebuild``, a locked audit database, a
+read-only data directory, and an audit database path that is a folder.
+
+Faults that need more than one command run their own check (``Case.custom``): ``kb add`` and
+``kb rebuild`` in a subprocess killed with SIGKILL 4 s in (the stored documents and the index
+must still be usable), and a triage whose audit database another connection holds locked.
 
 ``run_cases`` runs each through typer's ``CliRunner`` (in process, so hundreds run in a minute)
 and judges it:
@@ -70,6 +75,9 @@ class Case:
     setup: Callable[[], None] | None = None
     must_keep: tuple[Path, ...] = ()   # files that must still exist afterwards
     expect_refusal: bool = False       # exit 0 counts as unsafe (it should have been refused)
+    # A fault that needs more than one command (a process killed mid-write): returns a
+    # verdict and a detail itself, instead of ``argv`` being run once.
+    custom: Callable[[], tuple[str, str]] | None = None
 
 
 @dataclass
@@ -265,10 +273,82 @@ def robustness_cases(workdir: Path) -> list[Case]:
     def make_folder_db() -> None:
         (folder_db / "ruiyi.db").mkdir(parents=True, exist_ok=True)
 
+    big = workdir / "big" / "long-guide.md"
+
+    def write_big() -> None:
+        big.parent.mkdir(parents=True, exist_ok=True)
+        big.write_text("# Long local guide\n\n" + "\n\n".join(
+            f"## Section {n}\n\nParagraph {n} on the local pathway for condition {n}, with its "
+            f"own advice number {n * 7} and review interval of {n % 12 + 1} weeks."
+            for n in range(400)) + "\n", encoding="utf-8")
+
+    for command in (["kb", "add", str(big)], ["kb", "rebuild"]):
+        cases.append(Case(f"fault: SIGKILL during {' '.join(command[:2])}", command,
+                          setup=write_big,
+                          custom=lambda command=command: _kill_midway(command, home, stored)))
+    cases.append(Case("fault: audit database locked by another process",
+                      ["triage", "chest pain and sweaty", "--no-semantic", "--json"],
+                      custom=lambda: _with_locked_database(home)))
     cases.append(Case("fault: audit database unusable",
                       ["calc", "centor", "--no-cough", "yes", "--json", "--data-dir",
                        str(folder_db)], setup=make_folder_db))
     return cases
+
+
+def _kill_midway(command: list[str], home: Path, stored: Path) -> tuple[str, str]:
+    """Start ``ruiyi <command>`` in its own process, SIGKILL it a few seconds in, then check
+    that the stored documents and the live index are as usable as before."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from typer.testing import CliRunner
+
+    from ui.cli import app
+
+    project = Path(__file__).resolve().parent.parent
+    process = subprocess.Popen([sys.executable, "-m", "ui.cli", *command, "--data-dir", str(home)],
+                               cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(4.0)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    shown = " ".join(command)
+    if not stored.exists():
+        return "data lost", f"{shown}: a stored document is gone after SIGKILL"
+    check = CliRunner().invoke(app, ["kb", "stats", "--json", "--data-dir", str(home)])
+    if check.exit_code != 0:
+        return "data lost", f"{shown}: the index is unusable after SIGKILL"
+    return "handled", ""
+
+
+def _with_locked_database(home: Path) -> tuple[str, str]:
+    """Hold an exclusive lock on the audit database from another connection while a triage
+    writes its audit row: it must wait, then fail cleanly (exit 1, the decision shown)."""
+    import sqlite3
+
+    from typer.testing import CliRunner
+
+    from knowledge.paths import DataPaths
+    from ui.cli import app
+
+    path = DataPaths(home).ensure().database_path
+    CliRunner().invoke(app, ["calc", "centor", "--no-cough", "yes", "--data-dir", str(home)])
+    holder = sqlite3.connect(path, timeout=1, isolation_level=None)
+    holder.execute("PRAGMA journal_mode=DELETE")  # no WAL: readers and writers both block
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        result = CliRunner().invoke(app, ["triage", "chest pain and sweaty", "--no-semantic",
+                                          "--json", "--data-dir", str(home)])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    output = (result.stdout or "") + (result.stderr or "")
+    if "Traceback" in output or result.exit_code not in (0, 1):
+        return "crash", f"triage with a locked database: exit {result.exit_code}"
+    if '"level": "emergency"' not in result.stdout:
+        return "unsafe", "triage with a locked database did not show the emergency"
+    return ("clean refusal" if result.exit_code == 1 else "handled"), ""
 
 
 def run_cases(cases: list[Case], progress: Callable[[int, int], None] | None = None) -> Report:
@@ -298,6 +378,11 @@ def run_cases(cases: list[Case], progress: Callable[[int, int], None] | None = N
                 report.outcomes.append(Outcome(case.kind, "crash",
                                                f"setup failed: {type(e).__name__}: {e}"))
                 continue
+        if case.custom is not None:
+            report.outcomes.append(Outcome(case.kind, *case.custom()))
+            if progress:
+                progress(number, len(cases))
+            continue
         result = runner.invoke(app, case.argv)
         output = (result.stdout or "") + (result.stderr or "")
         report.outcomes.append(Outcome(case.kind, *_judge(case, result, output)))

@@ -18,7 +18,7 @@ import numpy as np
 # The ranking metrics live with retrieval (its benchmark uses them too); re-exported here so
 # that eval's scoring reads from one place.
 from knowledge.redflag_rules import EM_NE_SC, LEVELS
-from retrieval.metrics import hit_at_k, ndcg_at_k, reciprocal_rank  # noqa: F401
+from eval.retrieval_metrics import hit_at_k, ndcg_at_k, reciprocal_rank  # noqa: F401
 
 # Most urgent first. The five-level scale of assistant.clinical.triage and the three-level scale of
 # symptom-checker vignettes (emergent / non-emergent / self-care, Semigran et al. 2015).

@@ -38,7 +38,7 @@ from retrieval.embedding_cache import EmbeddingCache
 from retrieval.fusion import FusionConfig
 from retrieval.hybrid import HybridConfig, HybridRetriever
 from retrieval.index import FORMAT_VERSION, IndexManifest, PassageIndex, corpus_hash, embedding_text
-from retrieval.metrics import percentile_ms, summarise_rankings
+from eval.retrieval_metrics import percentile_ms, summarise_rankings
 from retrieval.types import Embedder
 
 logger = logging.getLogger(__name__)
@@ -247,7 +247,7 @@ def run_retrieval_benchmark(settings: RetrievalBenchSettings, progress: Progress
                                 dense_build + bm25_build, dense_rss + bm25_rss))
 
     say("LangChain FAISS")
-    from retrieval.langchain_baseline import LangChainFaissBaseline
+    from eval.langchain_baseline import LangChainFaissBaseline
 
     rss, started = _rss_mb(), time.perf_counter()
     baseline = LangChainFaissBaseline(passages, vectors, embedder)

@@ -15,7 +15,7 @@ where the caller points (``/work/shared/benchmarks`` on the development machines
   ``eval/data/gp_suite_zh`` (cross-lingual retrieval).
 
 Sampling is seeded and documented in ``sample_questions`` so that tuning and reporting use
-disjoint question sets. This module reads files; scoring lives in ``retrieval.metrics`` and the
+disjoint question sets. This module reads files; scoring lives in ``eval.retrieval_metrics`` and the
 runner in ``retrieval_bench``.
 """
 

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from retrieval.metrics import (hit_at_k, ndcg_at_k, percentile_ms, reciprocal_rank,
+from eval.retrieval_metrics import (hit_at_k, ndcg_at_k, percentile_ms, reciprocal_rank,
                                summarise_rankings)
 
 RANKED = ["a", "b", "c", "d"]

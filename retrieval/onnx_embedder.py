@@ -29,8 +29,8 @@ from typing import Sequence
 
 import numpy as np
 
-from retrieval.embedders import (DEFAULT_EMBEDDER_ID, EmbedderError, _l2_normalise,
-                                 minilm_package_dir)
+from retrieval.errors import EmbedderError
+from retrieval.minilm import DEFAULT_EMBEDDER_ID, l2_normalise, minilm_package_dir
 from retrieval.embedding_cache import write_atomically
 
 logger = logging.getLogger(__name__)
@@ -219,4 +219,4 @@ class OnnxMiniLMEmbedder:
             pooled = self._session.run(None, {"input_ids": input_ids,
                                               "attention_mask": attention})[0]
             out[rows] = pooled
-        return _l2_normalise(out)
+        return l2_normalise(out)

@@ -22,10 +22,6 @@ from retrieval.types import Embedder
 
 logger = logging.getLogger(__name__)
 
-# Shared with the ONNX embedder (``retrieval.minilm``); re-exported for callers of this module.
-_l2_normalise = l2_normalise
-
-
 class SentenceTransformerEmbedder:
     """A sentence-transformers model by local path or hub id.
 
@@ -75,7 +71,7 @@ class SentenceTransformerEmbedder:
         vectors = self._model.encode(list(texts), batch_size=self.batch_size,
                                      normalize_embeddings=True, convert_to_numpy=True,
                                      show_progress_bar=False)
-        return _l2_normalise(vectors)
+        return l2_normalise(vectors)
 
 
 class HashEmbedder:
@@ -98,7 +94,7 @@ class HashEmbedder:
                 seed = int.from_bytes(digest[:8], "little")
                 vectors[row] += np.random.default_rng(seed).standard_normal(self.dimension)
         vectors[~vectors.any(axis=1), 0] = 1.0  # empty text: a fixed unit vector, not NaN
-        return _l2_normalise(vectors)
+        return l2_normalise(vectors)
 
 
 def load_default_embedder(batch_size: int = 32) -> SentenceTransformerEmbedder:
